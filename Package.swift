@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Loaxa",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loaxad", targets: ["loaxad"]),
+        .executable(name: "loaxa", targets: ["loaxa"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries, from Debian's -dev packages.
+        .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+
+        .target(name: "LoaxaCore"),
+        .target(name: "LoaxaMedia", dependencies: ["LoaxaCore", "CSndFile", "CSoxr"]),
+        .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA"]),
+        .target(
+            name: "LoaxaSchedule",
+            dependencies: ["LoaxaCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(
+            name: "LoaxaStore",
+            dependencies: [
+                "LoaxaCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(name: "LoaxaControl", dependencies: ["LoaxaCore"]),
+        .target(
+            name: "LoaxaDaemon",
+            dependencies: [
+                "LoaxaCore", "LoaxaMedia", "LoaxaOutput", "LoaxaSchedule", "LoaxaStore", "LoaxaControl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        .executableTarget(
+            name: "loaxad",
+            dependencies: [
+                "LoaxaDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "loaxa",
+            dependencies: [
+                "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "LoaxaCoreTests", dependencies: ["LoaxaCore"]),
+        .testTarget(name: "LoaxaScheduleTests", dependencies: ["LoaxaSchedule"]),
+        .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
+        .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
+        .testTarget(name: "LoaxaIntegrationTests", dependencies: ["LoaxaCore"]),
+    ]
+)
