@@ -23,7 +23,9 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
 
         .target(name: "LoaxaCore"),
-        .target(name: "LoaxaMedia", dependencies: ["LoaxaCore", "CSndFile", "CSoxr"]),
+        .target(
+            name: "LoaxaMedia",
+            dependencies: ["LoaxaCore", "CSndFile", "CSoxr", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA"]),
         .target(
             name: "LoaxaSchedule",

@@ -1,2 +1,77 @@
 #pragma once
 #include <alsa/asoundlib.h>
+#include <stdio.h>
+#include <string.h>
+
+/// Configures an open playback PCM: interleaved S16_LE at exactly `rate` and `channels`,
+/// period and buffer near the sizes asked (updated to what the device granted), a start
+/// threshold of one full buffer, and monotonic timestamps in snd_pcm_status.
+/// Returns 0 or a negative errno; on failure `what` names the step that failed.
+static inline int loaxa_pcm_configure(snd_pcm_t *pcm, unsigned rate, unsigned channels,
+                                      snd_pcm_uframes_t *period, snd_pcm_uframes_t *buffer,
+                                      const char **what) {
+    snd_pcm_hw_params_t *hw;
+    snd_pcm_sw_params_t *sw;
+    snd_pcm_hw_params_alloca(&hw);
+    snd_pcm_sw_params_alloca(&sw);
+    int err;
+    *what = "snd_pcm_hw_params_any";
+    if ((err = snd_pcm_hw_params_any(pcm, hw)) < 0) return err;
+    *what = "snd_pcm_hw_params_set_access";
+    if ((err = snd_pcm_hw_params_set_access(pcm, hw, SND_PCM_ACCESS_RW_INTERLEAVED)) < 0) return err;
+    *what = "the sample format S16_LE";
+    if ((err = snd_pcm_hw_params_set_format(pcm, hw, SND_PCM_FORMAT_S16_LE)) < 0) return err;
+    *what = "the channel count";
+    if ((err = snd_pcm_hw_params_set_channels(pcm, hw, channels)) < 0) return err;
+    *what = "the sample rate";
+    if ((err = snd_pcm_hw_params_set_rate(pcm, hw, rate, 0)) < 0) return err;
+    *what = "snd_pcm_hw_params_set_period_size_near";
+    if ((err = snd_pcm_hw_params_set_period_size_near(pcm, hw, period, NULL)) < 0) return err;
+    *what = "snd_pcm_hw_params_set_buffer_size_near";
+    if ((err = snd_pcm_hw_params_set_buffer_size_near(pcm, hw, buffer)) < 0) return err;
+    *what = "snd_pcm_hw_params";
+    if ((err = snd_pcm_hw_params(pcm, hw)) < 0) return err;
+    snd_pcm_hw_params_get_period_size(hw, period, NULL);
+    snd_pcm_hw_params_get_buffer_size(hw, buffer);
+
+    *what = "snd_pcm_sw_params_current";
+    if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0) return err;
+    *what = "snd_pcm_sw_params_set_start_threshold";
+    if ((err = snd_pcm_sw_params_set_start_threshold(pcm, sw, *buffer)) < 0) return err;
+    *what = "snd_pcm_sw_params_set_avail_min";
+    if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, *period)) < 0) return err;
+    *what = "snd_pcm_sw_params_set_tstamp_mode";
+    if ((err = snd_pcm_sw_params_set_tstamp_mode(pcm, sw, SND_PCM_TSTAMP_ENABLE)) < 0) return err;
+    *what = "snd_pcm_sw_params_set_tstamp_type";
+    if ((err = snd_pcm_sw_params_set_tstamp_type(pcm, sw, SND_PCM_TSTAMP_TYPE_MONOTONIC)) < 0) return err;
+    *what = "snd_pcm_sw_params";
+    if ((err = snd_pcm_sw_params(pcm, sw)) < 0) return err;
+    return 0;
+}
+
+/// Describes what a PCM accepts (rates, channels, formats) into `out`, for error messages.
+static inline void loaxa_pcm_describe(snd_pcm_t *pcm, char *out, size_t len) {
+    snd_pcm_hw_params_t *hw;
+    snd_pcm_hw_params_alloca(&hw);
+    out[0] = 0;
+    if (snd_pcm_hw_params_any(pcm, hw) < 0) return;
+    unsigned rmin = 0, rmax = 0, cmin = 0, cmax = 0;
+    snd_pcm_hw_params_get_rate_min(hw, &rmin, NULL);
+    snd_pcm_hw_params_get_rate_max(hw, &rmax, NULL);
+    snd_pcm_hw_params_get_channels_min(hw, &cmin);
+    snd_pcm_hw_params_get_channels_max(hw, &cmax);
+    int n = snprintf(out, len, "rates %u–%u Hz, channels %u–%u, formats", rmin, rmax, cmin, cmax);
+    for (int f = 0; f <= SND_PCM_FORMAT_LAST && n > 0 && (size_t)n < len; f++) {
+        if (snd_pcm_hw_params_test_format(pcm, hw, (snd_pcm_format_t)f) == 0) {
+            const char *name = snd_pcm_format_name((snd_pcm_format_t)f);
+            if (name) n += snprintf(out + n, len - n, " %s", name);
+        }
+    }
+}
+
+/// The status timestamp (CLOCK_MONOTONIC as configured) in nanoseconds; 0 when unset.
+static inline long long loaxa_pcm_status_htstamp_ns(const snd_pcm_status_t *st) {
+    snd_htimestamp_t ts;
+    snd_pcm_status_get_htstamp(st, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}

@@ -1,0 +1,88 @@
+/// LoaxaControl: the messages the CLI and the daemon exchange over the control socket,
+/// and the socket's framing (one JSON object a line, one request per connection).
+
+/// A request from the CLI.
+public struct ControlRequest: Codable, Sendable {
+    public var command: String
+    public var arguments: [String: String]
+
+    public init(command: String, arguments: [String: String] = [:]) {
+        self.command = command
+        self.arguments = arguments
+    }
+}
+
+/// The daemon's answer.
+public struct ControlResponse: Codable, Sendable {
+    public var ok: Bool
+    public var error: String?
+    public var status: StatusReport?
+
+    public init(ok: Bool, error: String? = nil, status: StatusReport? = nil) {
+        self.ok = ok
+        self.error = error
+        self.status = status
+    }
+}
+
+/// What `loaxa status` shows.
+public struct StatusReport: Codable, Sendable {
+    public struct OnAir: Codable, Sendable {
+        public var blockID: String
+        public var blockTitle: String
+        public var media: String?
+        public var title: String?
+        /// RFC 3339, station offset.
+        public var startedAt: String?
+        public var positionMs: Int64?
+        public var durationMs: Int64?
+
+        public init(blockID: String, blockTitle: String, media: String?, title: String?, startedAt: String?, positionMs: Int64?, durationMs: Int64?) {
+            self.blockID = blockID
+            self.blockTitle = blockTitle
+            self.media = media
+            self.title = title
+            self.startedAt = startedAt
+            self.positionMs = positionMs
+            self.durationMs = durationMs
+        }
+    }
+
+    public struct NextBlock: Codable, Sendable {
+        public var id: String
+        public var title: String
+        public var start: String
+
+        public init(id: String, title: String, start: String) {
+            self.id = id
+            self.title = title
+            self.start = start
+        }
+    }
+
+    public var station: String
+    public var now: String
+    public var device: String
+    public var deviceState: String
+    public var rate: Int
+    public var channels: Int
+    public var onAir: OnAir?
+    public var nextBlock: NextBlock?
+    public var underruns: Int64
+    public var realtime: Bool
+    public var lastError: String?
+
+    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, lastError: String?) {
+        self.station = station
+        self.now = now
+        self.device = device
+        self.deviceState = deviceState
+        self.rate = rate
+        self.channels = channels
+        self.onAir = onAir
+        self.nextBlock = nextBlock
+        self.underruns = underruns
+        self.realtime = realtime
+        self.lastError = lastError
+    }
+}

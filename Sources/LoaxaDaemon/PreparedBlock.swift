@@ -1,0 +1,73 @@
+/// LoaxaDaemon: the running station — the scheduler that hands blocks to the renderer, the
+/// renderer that turns them into frames on the output timeline, the recorder that writes
+/// the airplay log, and the control server. Data flows one way: schedule → renderer →
+/// audio thread → events → log.
+
+import Foundation
+import LoaxaCore
+import LoaxaMedia
+
+/// A media file ready to air: where it is and what the log says of it.
+struct PreparedItem: Sendable {
+    /// Path relative to the media folder.
+    var media: String
+    var path: String
+    var source: SegmentSource
+    var title: String
+    var topic: String?
+    var sha256: String?
+    /// Why it cannot air, found while preparing (missing or undecodable file).
+    var problem: String?
+}
+
+/// A block with its items resolved to files, ready for the renderer.
+struct PreparedBlock: Sendable {
+    var block: PlannedBlock
+    var items: [PreparedItem]
+    /// Items that can't air at all (kinds not handled yet), logged as skipped at the start.
+    var unplayable: [(item: PlannedItem, reason: String)]
+}
+
+extension PreparedBlock {
+    /// Resolves a planned block's files under `mediaRoot`: hash and title now, well ahead of
+    /// air time, so the renderer only opens and decodes.
+    init(_ block: PlannedBlock, mediaRoot: String) {
+        self.block = block
+        var items: [PreparedItem] = []
+        var unplayable: [(PlannedItem, String)] = []
+        for item in block.items {
+            switch item {
+            case .file(let rel):
+                items.append(Self.prepare(media: rel, mediaRoot: mediaRoot, source: .schedule))
+            case .queue:
+                continue  // Nothing is queued: operator queueing comes with the scheduling work.
+            case .topic(let name, _):
+                unplayable.append((item, "topic items (\(name)) are not supported by this version"))
+            }
+        }
+        self.items = items
+        self.unplayable = unplayable
+    }
+
+    static func prepare(media rel: String, mediaRoot: String, source: SegmentSource) -> PreparedItem {
+        let path = (mediaRoot as NSString).appendingPathComponent(rel)
+        let parts = rel.split(separator: "/")
+        let topic = parts.count > 1 ? String(parts[0]) : nil
+        let fallbackTitle = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension
+        var item = PreparedItem(
+            media: rel, path: path, source: source, title: fallbackTitle.precomposedStringWithCanonicalMapping,
+            topic: topic, sha256: nil, problem: nil)
+        guard FileManager.default.fileExists(atPath: path) else {
+            item.problem = "file not found: \(rel)"
+            return item
+        }
+        do {
+            item.sha256 = try MediaHasher.sha256(path: path)
+            let reader = try AudioFileReader(path: path)
+            if let t = reader.info.title { item.title = t.precomposedStringWithCanonicalMapping }
+        } catch {
+            item.problem = error.message
+        }
+        return item
+    }
+}

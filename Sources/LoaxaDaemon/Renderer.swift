@@ -1,0 +1,381 @@
+import Foundation
+import LoaxaCore
+import LoaxaMedia
+import LoaxaOutput
+import Synchronization
+
+/// What is on air now, for `loaxa status`.
+struct OnAirSnapshot: Sendable {
+    var block: PlannedBlock
+    var media: String?
+    var title: String?
+    var startedAt: WallTime?
+    var startFrame: Int64?
+    var estimatedFrames: Int64?
+}
+
+/// Turns blocks into frames on the output timeline, ahead of the audio thread.
+///
+/// Runs on its own thread. It keeps the ring filled about a second ahead of the card:
+/// silence while nothing airs, then at the frame the frame clock says leaves the card at
+/// a block's scheduled time, the block's segments back to back, each decoded and converted
+/// to the device format as it goes. Every start and end is a frame number; when the frame
+/// clock shows that frame has left the card, the event is recorded with its card-clock
+/// time ("milestones"). It does no waiting on the audio thread and never blocks it.
+final class Renderer: @unchecked Sendable {
+    let output: ALSAOutput
+    let record: @Sendable (AirplayEvent) -> Void
+    let rate: Int
+    let channels: Int
+    let lookaheadFrames: Int64
+
+    private let pending = Mutex<[PreparedBlock]>([])
+    private let running = Atomic<Bool>(false)
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+    let onAir = Mutex<OnAirSnapshot?>(nil)
+
+    private static let chunk = 1024
+    private let floats: UnsafeMutablePointer<Float>
+    private let samples: UnsafeMutablePointer<Int16>
+
+    private struct SegmentRun {
+        var uid: String
+        var item: PreparedItem
+        var converter: SegmentConverter
+        var startFrame: Int64
+        var starvedFrames: Int64 = 0
+        var lastHeartbeat: Int64
+        var started = false
+    }
+
+    private struct BlockRun {
+        var prepared: PreparedBlock
+        var startFrame: Int64
+        var limitFrame: Int64?
+        var nextItem = 0
+        var segment: SegmentRun?
+    }
+
+    /// Something that happens when a frame leaves the card.
+    private struct Milestone {
+        var frame: Int64
+        /// The event to record, its time filled in from the frame clock.
+        var event: AirplayEvent?
+        /// The block on air is over: clear the on-air snapshot.
+        var blockOver = false
+    }
+
+    private var run: BlockRun?
+    private var milestones: [Milestone] = []
+
+    init(output: ALSAOutput, record: @escaping @Sendable (AirplayEvent) -> Void) {
+        self.output = output
+        self.record = record
+        rate = output.settings.rate
+        channels = output.settings.channels
+        lookaheadFrames = min(Int64(rate), Int64(output.ring.capacity) - Int64(Self.chunk))
+        floats = .allocate(capacity: Self.chunk * channels)
+        samples = .allocate(capacity: Self.chunk * channels)
+    }
+
+    deinit {
+        floats.deallocate()
+        samples.deallocate()
+    }
+
+    // MARK: Other threads
+
+    /// Adds a block to air; blocks air in order of their start.
+    func enqueue(_ block: PreparedBlock) {
+        pending.withLock { list in
+            guard !list.contains(where: { $0.block.occurrenceKey == block.block.occurrenceKey }) else { return }
+            list.append(block)
+            list.sort { $0.block.start < $1.block.start }
+        }
+    }
+
+    /// Whether this occurrence is already waiting to air.
+    func isPending(_ key: String) -> Bool {
+        pending.withLock { $0.contains { $0.block.occurrenceKey == key } }
+    }
+
+    /// The next block waiting to air.
+    var nextBlock: PlannedBlock? { pending.withLock { $0.first?.block } }
+
+    func start() {
+        running.store(true, ordering: .releasing)
+        let t = Thread { [self] in
+            self.loop()
+            self.finished.signal()
+        }
+        t.name = "loaxa-renderer"
+        thread = t
+        t.start()
+    }
+
+    /// Stops rendering and records how the segment on air ended: cut where the card was.
+    func stop(reason: String) {
+        guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        finished.wait()
+        guard let model = output.clock.update() else { return }
+        let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
+        fireMilestones(upTo: nowFrame, model: model)
+        milestones.removeAll()
+        guard var block = run else { return }
+        let at = wallTime(ofFrame: nowFrame, model)
+        if let seg = block.segment {
+            let played = max(0, nowFrame - seg.startFrame)
+            var event = segmentEvent(.segmentEnded, seg, block, at: at)
+            event.outcome = played > 0 ? .interrupted : .notAired
+            event.reason = reason
+            event.playedFrames = min(played, seg.converter.emittedFrames)
+            event.deviceRate = rate
+            event.underruns = Int(seg.starvedFrames > 0 ? 1 : 0)
+            record(event)
+            block.segment = nil
+        }
+        if nowFrame >= block.startFrame {
+            record(AirplayEvent(
+                kind: .blockEnded, at: at, blockID: block.prepared.block.id,
+                scheduledAt: block.prepared.block.start, reason: reason))
+        }
+        run = nil
+        onAir.withLock { $0 = nil }
+    }
+
+    // MARK: The renderer thread
+
+    private func loop() {
+        while running.load(ordering: .acquiring) {
+            if let model = output.clock.update() {
+                let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
+                fireMilestones(upTo: nowFrame, model: model)
+                heartbeat(nowFrame: nowFrame, model: model)
+                render(model: model)
+            } else {
+                // The stream has not reported its position yet: keep silence flowing.
+                let target = output.ring.consumedPosition + lookaheadFrames
+                let pos = max(output.ring.publishedPosition, output.ring.consumedPosition)
+                output.ring.advancePublished(to: pos)
+                writeSilence(Int(max(0, target - pos)))
+            }
+            usleep(5_000)
+        }
+    }
+
+    private func render(model: FrameClockModel) {
+        let ring = output.ring
+        var pos = ring.publishedPosition
+        let consumed = ring.consumedPosition
+        if pos < consumed {
+            // The card took frames before they were written: they aired as silence.
+            if run?.segment != nil { run!.segment!.starvedFrames += consumed - pos }
+            ring.advancePublished(to: consumed)
+            pos = consumed
+        }
+        let target = min(consumed + lookaheadFrames, ring.writableEnd)
+        while pos < target {
+            if run == nil {
+                guard let next = pending.withLock({ $0.first }) else {
+                    writeSilence(Int(target - pos))
+                    return
+                }
+                let startMono = next.block.start.microseconds * 1000 - SystemClocks.wallOffsetNs()
+                let k = model.frame(atMonoNs: startMono)
+                if k >= target {
+                    writeSilence(Int(target - pos))
+                    return
+                }
+                if k > pos {
+                    writeSilence(Int(k - pos))
+                    pos = k
+                }
+                beginBlock(next, at: pos, model: model)
+                continue
+            }
+            if run!.segment == nil {
+                if !startNextItem(at: pos, model: model) {
+                    endBlock(at: pos)
+                    continue
+                }
+            }
+            let n = Int(min(Int64(Self.chunk), target - pos))
+            var got = 0
+            var failure: String?
+            do {
+                got = try run!.segment!.converter.render(into: floats, frames: n)
+            } catch {
+                failure = error.description
+            }
+            if got > 0 {
+                writeSamples(got)
+                pos += Int64(got)
+            }
+            if got < n || failure != nil {
+                finishSegment(at: pos, failure: failure)
+            }
+        }
+    }
+
+    private func beginBlock(_ prepared: PreparedBlock, at frame: Int64, model: FrameClockModel) {
+        pending.withLock { list in list.removeAll { $0.block.occurrenceKey == prepared.block.occurrenceKey } }
+        var limit: Int64?
+        if let length = prepared.block.lengthMicros {
+            limit = frame + length * Int64(rate) / 1_000_000
+        }
+        run = BlockRun(prepared: prepared, startFrame: frame, limitFrame: limit)
+        let block = prepared.block
+        milestones.append(Milestone(
+            frame: frame,
+            event: AirplayEvent(kind: .blockStarted, at: block.start, blockID: block.id, scheduledAt: block.start, detail: block.title)))
+        let predicted = wallTime(ofFrame: frame, model)
+        for (item, reason) in prepared.unplayable {
+            var media: String?
+            if case .topic(let name, _) = item { media = name }
+            record(AirplayEvent(
+                kind: .segmentSkipped, at: predicted, blockID: block.id, scheduledAt: predicted,
+                segment: UUID().uuidString.lowercased(), source: .schedule, media: media, outcome: .skipped, reason: reason))
+        }
+        onAir.withLock { $0 = OnAirSnapshot(block: block) }
+    }
+
+    /// Opens the block's next playable item at `frame`; false when none is left.
+    private func startNextItem(at frame: Int64, model: FrameClockModel) -> Bool {
+        guard var block = run else { return false }
+        defer { run = block }
+        while block.nextItem < block.prepared.items.count {
+            let item = block.prepared.items[block.nextItem]
+            block.nextItem += 1
+            let predicted = wallTime(ofFrame: frame, model)
+            func skip(_ reason: String) {
+                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: predicted)
+                event.segment = UUID().uuidString.lowercased()
+                event.scheduledAt = predicted
+                event.outcome = .skipped
+                event.reason = reason
+                record(event)
+            }
+            if let problem = item.problem {
+                skip(problem)
+                continue
+            }
+            let converter: SegmentConverter
+            do {
+                converter = try SegmentConverter(path: item.path, outputRate: rate, outputChannels: channels)
+            } catch {
+                skip(error.message)
+                continue
+            }
+            if let limit = block.limitFrame, frame + converter.estimatedFrames > limit {
+                skip("block full")
+                continue
+            }
+            let seg = SegmentRun(
+                uid: UUID().uuidString.lowercased(), item: item, converter: converter, startFrame: frame,
+                lastHeartbeat: frame)
+            var queued = segmentEvent(.segmentQueued, seg, block, at: predicted)
+            queued.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
+            record(queued)
+            milestones.append(Milestone(frame: frame, event: segmentEvent(.segmentStarted, seg, block, at: predicted)))
+            block.segment = seg
+            onAir.withLock {
+                $0?.media = item.media
+                $0?.title = item.title
+                $0?.startFrame = frame
+                $0?.startedAt = nil
+                $0?.estimatedFrames = converter.estimatedFrames
+            }
+            return true
+        }
+        return false
+    }
+
+    private func finishSegment(at frame: Int64, failure: String?) {
+        guard let seg = run?.segment, let block = run else { return }
+        var event = segmentEvent(.segmentEnded, seg, block, at: WallTime(microseconds: 0))
+        event.outcome = failure == nil ? .completed : .failed
+        event.reason = failure
+        event.playedFrames = frame - seg.startFrame
+        event.deviceRate = rate
+        event.underruns = seg.starvedFrames > 0 ? 1 : 0
+        milestones.append(Milestone(frame: frame, event: event))
+        run!.segment = nil
+    }
+
+    private func endBlock(at frame: Int64) {
+        guard let block = run else { return }
+        milestones.append(Milestone(
+            frame: frame,
+            event: AirplayEvent(kind: .blockEnded, at: WallTime(microseconds: 0), blockID: block.prepared.block.id, scheduledAt: block.prepared.block.start)))
+        milestones.append(Milestone(frame: frame, event: nil, blockOver: true))
+        run = nil
+    }
+
+    /// Records the events whose frame has left the card, timed by the card's clock.
+    private func fireMilestones(upTo nowFrame: Int64, model: FrameClockModel) {
+        while let first = milestones.first, first.frame <= nowFrame {
+            milestones.removeFirst()
+            if first.blockOver {
+                if run == nil { onAir.withLock { $0 = nil } }
+                continue
+            }
+            guard var event = first.event else { continue }
+            event.at = wallTime(ofFrame: first.frame, model)
+            if event.kind == .segmentStarted {
+                run?.segment?.started = true
+                onAir.withLock { $0?.startedAt = event.at }
+            }
+            record(event)
+        }
+    }
+
+    /// Every few seconds while a segment airs, records how much of it has aired.
+    private func heartbeat(nowFrame: Int64, model: FrameClockModel) {
+        guard let seg = run?.segment, let block = run, seg.started else { return }
+        guard nowFrame - seg.lastHeartbeat >= Int64(rate) * 5 else { return }
+        run!.segment!.lastHeartbeat = nowFrame
+        var event = segmentEvent(.segmentHeartbeat, seg, block, at: wallTime(ofFrame: nowFrame, model))
+        event.playedFrames = min(nowFrame - seg.startFrame, seg.converter.emittedFrames)
+        event.deviceRate = rate
+        record(event)
+    }
+
+    // MARK: Helpers
+
+    private func itemEvent(_ kind: AirplayEventKind, _ item: PreparedItem, _ block: PlannedBlock, at: WallTime) -> AirplayEvent {
+        AirplayEvent(
+            kind: kind, at: at, blockID: block.id, source: item.source, media: item.media, title: item.title,
+            topic: item.topic, sha256: item.sha256)
+    }
+
+    private func segmentEvent(_ kind: AirplayEventKind, _ seg: SegmentRun, _ block: BlockRun, at: WallTime) -> AirplayEvent {
+        var e = itemEvent(kind, seg.item, block.prepared.block, at: at)
+        e.segment = seg.uid
+        return e
+    }
+
+    private func wallTime(ofFrame frame: Int64, _ model: FrameClockModel) -> WallTime {
+        let ns = model.monoNs(atFrame: frame) + SystemClocks.wallOffsetNs()
+        return WallTime(microseconds: floorDivMod(ns, 1000).0)
+    }
+
+    private func writeSilence(_ frames: Int) {
+        var left = frames
+        samples.update(repeating: 0, count: Self.chunk * channels)
+        while left > 0 {
+            let n = min(left, Self.chunk)
+            output.ring.write(samples, frames: n)
+            left -= n
+        }
+    }
+
+    private func writeSamples(_ frames: Int) {
+        let count = frames * channels
+        for i in 0..<count {
+            let v = max(-1, min(1, floats[i])) * 32767
+            samples[i] = Int16(v.rounded())
+        }
+        output.ring.write(samples, frames: frames)
+    }
+}

@@ -1,0 +1,198 @@
+import CSoxr
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Streams one file as interleaved floats at the device's rate and channel count.
+///
+/// A file that decodes to n frames at rate r yields exactly round(n × R / r) frames at
+/// device rate R, n being the frames actually decoded (not the header's claim). The
+/// resampler's own output count can differ from that by a few frames, so the last
+/// `holdback` frames are kept back until the end of the file is known, then trimmed or
+/// padded with silence to the exact count. Memory is a few chunks, whatever the file's
+/// length.
+public final class SegmentConverter {
+    public let reader: AudioFileReader
+    public let outputRate: Int
+    public let outputChannels: Int
+
+    private static let chunkFrames = 4096
+    private static let holdback = 256
+
+    private let sourceChannels: Int
+    private let resampler: soxr_t?
+    private let input: UnsafeMutablePointer<Float>
+    private let resampled: UnsafeMutablePointer<Float>
+    private let resampledCapacity: Int
+    /// Converted frames not yet handed out, at the output channel count.
+    private let pending: UnsafeMutablePointer<Float>
+    private let pendingCapacity: Int
+    private var pendingStart = 0
+    private var pendingCount = 0
+
+    private var producedFrames: Int64 = 0
+    private var inputDone = false
+    private var finished = false
+    /// Frames handed out so far.
+    public private(set) var emittedFrames: Int64 = 0
+    /// The exact output length, known once the whole file has been decoded.
+    public private(set) var totalFrames: Int64?
+
+    public init(path: String, outputRate: Int, outputChannels: Int) throws(MediaError) {
+        let reader = try AudioFileReader(path: path)
+        self.reader = reader
+        self.outputRate = outputRate
+        self.outputChannels = outputChannels
+        self.sourceChannels = reader.info.channels
+        let ratio = Double(outputRate) / Double(reader.info.sampleRate)
+        if reader.info.sampleRate == outputRate {
+            resampler = nil
+        } else {
+            var error: soxr_error_t?
+            let r = loaxa_soxr_create_hq(
+                Double(reader.info.sampleRate), Double(outputRate), UInt32(sourceChannels), &error)
+            guard let r, error == nil else {
+                let why = error.map { String(cString: $0) } ?? "unknown error"
+                throw MediaError(path: path, message: "cannot resample \(reader.info.sampleRate) Hz to \(outputRate) Hz: \(why)")
+            }
+            resampler = r
+        }
+        input = .allocate(capacity: Self.chunkFrames * sourceChannels)
+        resampledCapacity = Int((Double(Self.chunkFrames) * ratio).rounded(.up)) + 1024
+        resampled = .allocate(capacity: resampledCapacity * sourceChannels)
+        pendingCapacity = resampledCapacity + Self.holdback + 1024
+        pending = .allocate(capacity: pendingCapacity * outputChannels)
+    }
+
+    deinit {
+        if let resampler { soxr_delete(resampler) }
+        input.deallocate()
+        resampled.deallocate()
+        pending.deallocate()
+    }
+
+    /// The expected output length from the header (exact only after the end is reached).
+    public var estimatedFrames: Int64 {
+        totalFrames ?? Self.converted(reader.info.headerFrames, from: reader.info.sampleRate, to: outputRate)
+    }
+
+    /// round(n × to / from), in integers.
+    public static func converted(_ n: Int64, from: Int, to: Int) -> Int64 {
+        (n * Int64(to) * 2 + Int64(from)) / (Int64(from) * 2)
+    }
+
+    /// Fills up to `frames` frames into `out` (room for frames × outputChannels floats).
+    /// Returns the frames written; fewer than asked only at the end, 0 once finished.
+    public func render(into out: UnsafeMutablePointer<Float>, frames: Int) throws(MediaError) -> Int {
+        var written = 0
+        while written < frames {
+            let releasable = finished ? pendingCount : max(0, pendingCount - Self.holdback)
+            if releasable > 0 {
+                let n = min(releasable, frames - written)
+                (out + written * outputChannels).update(
+                    from: pending + pendingStart * outputChannels, count: n * outputChannels)
+                pendingStart += n
+                pendingCount -= n
+                written += n
+                emittedFrames += Int64(n)
+                continue
+            }
+            if finished { break }
+            try refill()
+        }
+        return written
+    }
+
+    /// Decodes and converts one more chunk, or flushes the resampler at the end of input.
+    private func refill() throws(MediaError) {
+        if !inputDone {
+            let n = try reader.read(into: input, frames: Self.chunkFrames)
+            if n == 0 {
+                inputDone = true
+            } else if let resampler {
+                var offset = 0
+                while offset < n {
+                    var consumed = 0
+                    var made = 0
+                    let err = soxr_process(
+                        resampler, input + offset * sourceChannels, n - offset, &consumed,
+                        resampled, resampledCapacity, &made)
+                    if let err { throw MediaError(path: reader.path, message: "resampler error: \(String(cString: err))") }
+                    append(resampled, frames: made)
+                    offset += consumed
+                    if consumed == 0 && made == 0 { break }
+                }
+            } else {
+                append(input, frames: n)
+            }
+            return
+        }
+        if let resampler {
+            var consumed = 0
+            var made = 0
+            let err = soxr_process(resampler, nil, 0, &consumed, resampled, resampledCapacity, &made)
+            if let err { throw MediaError(path: reader.path, message: "resampler error: \(String(cString: err))") }
+            if made > 0 {
+                append(resampled, frames: made)
+                return
+            }
+        }
+        finish()
+    }
+
+    /// Sets the exact length: trims the held-back tail or pads it with silence.
+    private func finish() {
+        let target = Self.converted(reader.framesRead, from: reader.info.sampleRate, to: outputRate)
+        let excess = producedFrames - target
+        if excess > 0 {
+            let drop = Int(min(excess, Int64(pendingCount)))
+            pendingCount -= drop
+        } else if excess < 0 {
+            compact(room: Int(-excess))
+            let start = pending + (pendingStart + pendingCount) * outputChannels
+            start.update(repeating: 0, count: Int(-excess) * outputChannels)
+            pendingCount += Int(-excess)
+        }
+        producedFrames = target
+        totalFrames = emittedFrames + Int64(pendingCount)
+        finished = true
+    }
+
+    /// Appends converted frames to `pending`, mapping the source channels to the output's.
+    private func append(_ source: UnsafeMutablePointer<Float>, frames: Int) {
+        guard frames > 0 else { return }
+        compact(room: frames)
+        let dst = pending + (pendingStart + pendingCount) * outputChannels
+        let sc = sourceChannels, oc = outputChannels
+        if sc == oc {
+            dst.update(from: source, count: frames * oc)
+        } else if sc == 1 {
+            for f in 0..<frames {
+                let v = source[f]
+                for c in 0..<oc { dst[f * oc + c] = v }
+            }
+        } else if oc == 1 {
+            let scale = 1 / Float(sc)
+            for f in 0..<frames {
+                var sum: Float = 0
+                for c in 0..<sc { sum += source[f * sc + c] }
+                dst[f] = sum * scale
+            }
+        } else {
+            for f in 0..<frames {
+                for c in 0..<oc { dst[f * oc + c] = c < sc ? source[f * sc + c] : 0 }
+            }
+        }
+        pendingCount += frames
+        producedFrames += Int64(frames)
+    }
+
+    /// Moves the pending frames to the front when `room` more would not fit behind them.
+    private func compact(room: Int) {
+        if pendingStart + pendingCount + room <= pendingCapacity { return }
+        precondition(pendingCount + room <= pendingCapacity, "converter buffer overflow")
+        memmove(pending, pending + pendingStart * outputChannels, pendingCount * outputChannels * MemoryLayout<Float>.size)
+        pendingStart = 0
+    }
+}

@@ -1,0 +1,161 @@
+import CALSA
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The audio thread's entry point (a plain C function: no actor isolation, no Task).
+func audioThreadEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
+    let output = Unmanaged<ALSAOutput>.fromOpaque(context!).takeRetainedValue()
+    output.requestRealtime()
+    output.runAudioLoop()
+    return nil
+}
+
+extension ALSAOutput {
+    /// Asks for SCHED_FIFO priority and locked memory; records whether it was granted.
+    func requestRealtime() {
+        var param = sched_param()
+        param.sched_priority = 70
+        let ok = pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0
+        realtime.store(ok, ordering: .releasing)
+    }
+
+    /// The loop: wait for room in the device buffer, fill it from the ring a period at a
+    /// time, publish the card's position. Everything it uses is allocated before it starts.
+    func runAudioLoop() {
+        let channels = settings.channels
+        let period = grantedPeriod
+        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: period * channels)
+        defer { scratch.deallocate() }
+        var status: OpaquePointer?
+        snd_pcm_status_malloc(&status)
+        defer { snd_pcm_status_free(status) }
+
+        var position: Int64 = 0
+        var epoch: Int64 = 0
+        stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
+
+        while runFlag.load(ordering: .acquiring) {
+            guard let pcm else {
+                position = waitForDevice(from: position)
+                epoch += 1
+                continue
+            }
+            let waited = snd_pcm_wait(pcm, 200)
+            if waited < 0 {
+                if !recover(pcm, code: Int32(waited)) { lose(code: Int32(waited)) }
+                else { epoch += 1 }
+                continue
+            }
+            var avail = Int(snd_pcm_avail_update(pcm))
+            if avail < 0 {
+                if !recover(pcm, code: Int32(avail)) { lose(code: Int32(avail)) }
+                else { epoch += 1 }
+                continue
+            }
+            var failed = false
+            while avail >= period && !failed {
+                ring.consume(into: scratch, at: position, frames: period)
+                var done = 0
+                while done < period {
+                    let n = Int(snd_pcm_writei(pcm, scratch + done * channels, snd_pcm_uframes_t(period - done)))
+                    if n < 0 {
+                        // The rest of this period is lost; the restarted stream is a new
+                        // clock epoch, so later frames still land at their right times.
+                        if !recover(pcm, code: Int32(n)) { lose(code: Int32(n)) } else { epoch += 1 }
+                        failed = true
+                        break
+                    }
+                    done += n
+                }
+                position += Int64(period)
+                avail -= period
+            }
+            if failed { continue }
+            publishPosition(pcm, status: status, position: position, epoch: epoch)
+        }
+    }
+
+    /// Reads the card's position and timestamp and hands them to the frame clock.
+    @inline(__always)
+    func publishPosition(_ pcm: OpaquePointer, status: OpaquePointer?, position: Int64, epoch: Int64) {
+        guard let status else { return }
+        let before = SystemClocks.monotonicNs()
+        guard snd_pcm_status(pcm, status) >= 0 else { return }
+        let after = SystemClocks.monotonicNs()
+        guard snd_pcm_status_get_state(status) == SND_PCM_STATE_RUNNING else { return }
+        let delay = Int64(snd_pcm_status_get_delay(status))
+        var stamp = loaxa_pcm_status_htstamp_ns(status)
+        // Some plugins leave the timestamp unset; then the moment of the call is the best
+        // estimate of when the position was read.
+        if stamp <= 0 || stamp > after || stamp < before - 1_000_000_000 {
+            stamp = before + (after - before) / 2
+        }
+        clockSlot.publish(ClockSample(frame: position - delay, monoNs: stamp, epoch: epoch))
+    }
+
+    /// Recovers from an underrun or a suspend. Returns false if the device is gone.
+    func recover(_ pcm: OpaquePointer, code: Int32) -> Bool {
+        lastErrorCode.store(code, ordering: .relaxed)
+        if code == -EPIPE {
+            underruns.wrappingAdd(1, ordering: .relaxed)
+            return snd_pcm_prepare(pcm) >= 0
+        }
+        if code == -ESTRPIPE {
+            var r = snd_pcm_resume(pcm)
+            while r == -EAGAIN {
+                usleep(10_000)
+                r = snd_pcm_resume(pcm)
+            }
+            return r >= 0 || snd_pcm_prepare(pcm) >= 0
+        }
+        if code == -EINTR || code == -EAGAIN { return true }
+        return false
+    }
+
+    /// The device is gone: close it; the loop then waits for it to come back.
+    func lose(code: Int32) {
+        lastErrorCode.store(code, ordering: .relaxed)
+        deviceLosses.wrappingAdd(1, ordering: .relaxed)
+        if let pcm {
+            snd_pcm_close(pcm)
+        }
+        pcm = nil
+        stateValue.store(DeviceState.lost.rawValue, ordering: .releasing)
+    }
+
+    /// Reopens the device with backoff, moving the timeline on in real time meanwhile so
+    /// the schedule keeps its place. Returns the position to resume at.
+    func waitForDevice(from start: Int64) -> Int64 {
+        var position = start
+        var backoffMs: Int64 = 250
+        var last = SystemClocks.monotonicNs()
+        while runFlag.load(ordering: .acquiring) {
+            reopenAttempts.wrappingAdd(1, ordering: .relaxed)
+            if let handle = try? openDevice() {
+                pcm = handle
+                stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
+                return advance(position, since: &last)
+            }
+            var slept: Int64 = 0
+            while slept < backoffMs, runFlag.load(ordering: .acquiring) {
+                usleep(20_000)
+                slept += 20
+                position = advance(position, since: &last)
+            }
+            backoffMs = min(backoffMs * 2, 5_000)
+        }
+        return position
+    }
+
+    /// Moves the timeline on by the frames that would have played since `last`.
+    private func advance(_ position: Int64, since last: inout Int64) -> Int64 {
+        let now = SystemClocks.monotonicNs()
+        let frames = (now - last) * Int64(settings.rate) / 1_000_000_000
+        last += frames * 1_000_000_000 / Int64(settings.rate)
+        let p = position + frames
+        ring.skip(to: p)
+        return p
+    }
+}

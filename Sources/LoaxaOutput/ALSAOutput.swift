@@ -1,0 +1,142 @@
+import CALSA
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The state of the output device, as the rest of the daemon sees it.
+public enum DeviceState: Int, Sendable {
+    case opening = 0, running = 1, lost = 2, stopped = 3
+
+    public var name: String {
+        switch self {
+        case .opening: "opening"
+        case .running: "running"
+        case .lost: "lost"
+        case .stopped: "stopped"
+        }
+    }
+}
+
+/// How the output is set up.
+public struct OutputSettings: Sendable, Hashable {
+    public var device: String
+    public var rate: Int
+    public var channels: Int
+    /// Frames per period asked of the device (the audio thread wakes once a period).
+    public var periodFrames: Int
+    /// Frames in the device buffer: how long the card plays on if the thread stalls.
+    public var bufferFrames: Int
+    /// The renderer's look-ahead ring, in frames.
+    public var ringFrames: Int
+
+    public init(device: String, rate: Int, channels: Int, periodFrames: Int? = nil, bufferFrames: Int? = nil, ringFrames: Int? = nil) {
+        self.device = device
+        self.rate = rate
+        self.channels = channels
+        // About 20 ms periods and an 8-period (160 ms) buffer: enough to ride out a busy
+        // machine, while the ring keeps about 1.4 s decoded ahead.
+        self.periodFrames = periodFrames ?? max(64, rate / 50)
+        self.bufferFrames = bufferFrames ?? self.periodFrames * 8
+        self.ringFrames = ringFrames ?? max(rate * 4 / 3, self.bufferFrames * 4)
+    }
+}
+
+/// Plays the output timeline through ALSA on one dedicated thread.
+///
+/// The audio thread only moves frames from the ring into the device, writing silence for
+/// positions the renderer has not filled, and publishes the card's position for the frame
+/// clock. It never allocates, locks, logs or touches the database in its loop. Device
+/// failures are recovered from there: an underrun restarts the stream (a new clock epoch),
+/// a vanished device is closed and reopened with backoff while the timeline keeps moving.
+public final class ALSAOutput: @unchecked Sendable {
+    public let settings: OutputSettings
+    public let ring: FrameRing
+    public let clock: FrameClock
+    let clockSlot = ClockSampleSlot()
+
+    let runFlag = Atomic<Bool>(false)
+    let stateValue = Atomic<Int>(DeviceState.opening.rawValue)
+    /// Underruns since start.
+    public let underruns = Atomic<Int64>(0)
+    /// Times the device was lost, and reopened.
+    public let deviceLosses = Atomic<Int64>(0)
+    public let reopenAttempts = Atomic<Int64>(0)
+    /// The last device error code (negative errno), 0 if none.
+    public let lastErrorCode = Atomic<Int32>(0)
+
+    var pcm: OpaquePointer?
+    var grantedPeriod: Int
+    var grantedBuffer: Int
+    var thread: pthread_t?
+    /// Whether the audio thread got real-time scheduling.
+    public let realtime = Atomic<Bool>(false)
+
+    public var state: DeviceState { DeviceState(rawValue: stateValue.load(ordering: .acquiring)) ?? .lost }
+
+    /// Opens the device and checks it accepts the format; the stream starts with `start()`.
+    public init(settings: OutputSettings) throws(ALSAError) {
+        self.settings = settings
+        ring = FrameRing(capacityFrames: settings.ringFrames, channels: settings.channels)
+        clock = FrameClock(nominalRate: settings.rate, slot: clockSlot)
+        grantedPeriod = settings.periodFrames
+        grantedBuffer = settings.bufferFrames
+        pcm = try openDevice()
+    }
+
+    deinit {
+        if let pcm { snd_pcm_close(pcm) }
+    }
+
+    /// The period and buffer sizes the device granted.
+    public var granted: (period: Int, buffer: Int) { (grantedPeriod, grantedBuffer) }
+
+    /// Opens and configures the PCM; throws a clear error if it refuses the format.
+    func openDevice() throws(ALSAError) -> OpaquePointer {
+        var handle: OpaquePointer?
+        let err = snd_pcm_open(&handle, settings.device, SND_PCM_STREAM_PLAYBACK, 0)
+        guard err >= 0, let handle else {
+            throw ALSAError(device: settings.device, function: "snd_pcm_open", code: err)
+        }
+        var period = snd_pcm_uframes_t(settings.periodFrames)
+        var buffer = snd_pcm_uframes_t(settings.bufferFrames)
+        var what: UnsafePointer<CChar>?
+        let cerr = loaxa_pcm_configure(handle, UInt32(settings.rate), UInt32(settings.channels), &period, &buffer, &what)
+        if cerr < 0 {
+            var text = [CChar](repeating: 0, count: 1024)
+            loaxa_pcm_describe(handle, &text, text.count)
+            snd_pcm_close(handle)
+            let step = what.map { String(cString: $0) } ?? "configure"
+            let asked = "\(settings.rate) Hz, \(settings.channels) channels, S16_LE"
+            throw ALSAError(
+                device: settings.device, function: "setting \(step) (asked for \(asked))", code: cerr,
+                accepts: String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        grantedPeriod = Int(period)
+        grantedBuffer = Int(buffer)
+        return handle
+    }
+
+    /// Starts the audio thread. It asks for SCHED_FIFO and goes on without it if refused.
+    public func start() {
+        runFlag.store(true, ordering: .releasing)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var tid = pthread_t()
+        pthread_create(&tid, nil, audioThreadEntry, context)
+        thread = tid
+    }
+
+    /// Stops the audio thread and closes the device.
+    public func stop() {
+        guard runFlag.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        if let thread { pthread_join(thread, nil) }
+        thread = nil
+        if let pcm {
+            snd_pcm_drop(pcm)
+            snd_pcm_close(pcm)
+        }
+        pcm = nil
+        stateValue.store(DeviceState.stopped.rawValue, ordering: .releasing)
+    }
+}
