@@ -1,0 +1,38 @@
+# Loaxa — build, test and demonstrate. `make demo` and `make test` install what is missing.
+SWIFT ?= swift
+TEST_AUDIO := .build/test-audio
+VCARD := tools/vcard/build/libasound_module_pcm_loaxavcard.so
+
+.PHONY: all deps build release vcard test-audio test demo clean
+
+all: build
+
+deps:
+	@bash tools/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+vcard: deps
+	$(MAKE) -C tools/vcard all
+
+test-audio: deps
+	@[ -f $(TEST_AUDIO)/chirp-48k.flac ] || bash tools/make-test-audio.sh $(TEST_AUDIO)
+
+# Unit tests, the virtual card's own tests, the analyser's self-test, then the
+# integration tests that run the built loaxad through the virtual card.
+test: deps vcard test-audio
+	$(MAKE) -C tools/vcard test
+	python3 tools/test_analyze_capture.py
+	$(SWIFT) build --build-tests
+	LOAXA_TEST_AUDIO=$(CURDIR)/$(TEST_AUDIO) LOAXA_VCARD=$(CURDIR)/$(VCARD) \
+	  LOAXA_BIN=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --parallel --num-workers 2
+
+demo: release vcard
+	@bash tools/demo.sh $$($(SWIFT) build -c release --show-bin-path)
+
+clean:
+	rm -rf .build tools/vcard/build var

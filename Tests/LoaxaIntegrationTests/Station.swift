@@ -1,0 +1,150 @@
+import Foundation
+import LoaxaCore
+import Testing
+
+/// Where the built binaries, the virtual card and the test audio are (set by `make test`).
+enum Environment {
+    static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static var binDir: String {
+        ProcessInfo.processInfo.environment["LOAXA_BIN"] ?? packageRoot + "/.build/debug"
+    }
+
+    static var testAudio: String {
+        ProcessInfo.processInfo.environment["LOAXA_TEST_AUDIO"] ?? packageRoot + "/.build/test-audio"
+    }
+}
+
+/// The result of running a program to its end.
+struct ProgramResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `path` with `arguments` and waits for it.
+@discardableResult
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> ProgramResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProgramResult(
+        status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
+}
+
+/// A throw-away station: a folder with its config, schedules, media, database, and an
+/// asoundrc that points ALSA at the virtual card with its capture in the same folder.
+struct TestStation {
+    let dir: String
+    let asoundrc: String
+    let zoneOffset = 7 * 3600
+
+    init(cardParameters: [String] = []) throws {
+        dir = NSTemporaryDirectory() + "loaxa-it-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir + "/schedules", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/media/test", withIntermediateDirectories: true)
+        let rc = try runProgram("/bin/bash", [Environment.packageRoot + "/tools/vcard/asoundrc.sh", dir] + cardParameters)
+        guard rc.status == 0 else { throw StationError("asoundrc.sh failed: \(rc.stderr)") }
+        asoundrc = rc.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    var configPath: String { dir + "/loaxa.toml" }
+    var capturePrefix: String { dir + "/capture" }
+
+    func writeConfig(device: String = "vcard", rate: Int = 48000, channels: Int = 2) throws {
+        try """
+            [station]
+            name = "Đài truyền thanh xã thử nghiệm"
+            timezone = "Asia/Ho_Chi_Minh"
+
+            [paths]
+            media = "media"
+            schedules = "schedules"
+            database = "var/loaxa.sqlite"
+            socket = "var/loaxa.sock"
+
+            [output]
+            device = "\(device)"
+            rate = \(rate)
+            channels = \(channels)
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Copies a test-audio file into media/test/.
+    func addMedia(_ name: String) throws {
+        let dst = dir + "/media/test/" + name
+        if !FileManager.default.fileExists(atPath: dst) {
+            try FileManager.default.copyItem(atPath: Environment.testAudio + "/" + name, toPath: dst)
+        }
+    }
+
+    /// Station-local date and time-of-day text for a wall time.
+    func local(_ t: WallTime) -> (date: String, time: String) {
+        let secs = floorDivMod(t.microseconds, 1_000_000).0 + Int64(zoneOffset)
+        let (days, sod) = floorDivMod(secs, 86_400)
+        let d = CivilDate(daysSinceEpoch: days)
+        func p(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return (d.description, "\(p(sod / 3600)):\(p(sod % 3600 / 60)):\(p(sod % 60))")
+    }
+
+    /// Writes a one-off block starting at `start` (whole seconds) with the given files.
+    func writeBlock(id: String, start: WallTime, files: [String], name: String = "test.toml") throws {
+        let (date, time) = local(start)
+        let items = files.map { "  { file = \"test/\($0)\" }," }.joined(separator: "\n")
+        try """
+            [[block]]
+            id = "\(id)"
+            title = "Khối thử nghiệm"
+            date = \(date)
+            start = \(time)
+            items = [
+            \(items)
+            ]
+            """.write(toFile: dir + "/schedules/" + name, atomically: true, encoding: .utf8)
+    }
+
+    var environment: [String: String] { ["ALSA_CONFIG_PATH": asoundrc] }
+
+    func loaxa(_ arguments: [String]) throws -> ProgramResult {
+        try runProgram(Environment.binDir + "/loaxa", arguments + ["--config", configPath], environment: environment)
+    }
+
+    /// Starts the daemon; the caller stops it with `stop(_:)`.
+    func startDaemon() throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Environment.binDir + "/loaxad")
+        process.arguments = ["--config", configPath]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        let log = dir + "/loaxad.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        return process
+    }
+
+    func stop(_ process: Process) {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    var daemonLog: String { (try? String(contentsOfFile: dir + "/loaxad.log", encoding: .utf8)) ?? "" }
+}
+
+struct StationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}

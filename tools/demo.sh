@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Runs the example station: a block a few seconds from now, played on this machine's
+# sound card or, where there is none, on the project's virtual card; then prints the
+# airplay log. Usage: tools/demo.sh BIN_DIR
+set -euo pipefail
+bin=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+state="$root/var/demo"
+rm -rf "$state"
+mkdir -p "$state/schedules"
+
+if [ -s /proc/asound/cards ] && ! grep -q "no soundcards" /proc/asound/cards; then
+  device="default"
+  echo "Playing on this machine's sound card (ALSA \"default\")."
+else
+  device="vcard"
+  export ALSA_CONFIG_PATH
+  ALSA_CONFIG_PATH=$(bash "$root/tools/vcard/asoundrc.sh" "$state")
+  echo "No sound card here: playing on Loaxa's virtual card (the capture is in $state)."
+fi
+
+# The block starts 8 seconds from now, in the station's time (Vietnam, UTC+7).
+start=$(TZ=Asia/Ho_Chi_Minh date -d '+8 seconds' +%H:%M:%S)
+today=$(TZ=Asia/Ho_Chi_Minh date -d '+8 seconds' +%Y-%m-%d)
+cat > "$state/loaxa.toml" <<TOML
+[station]
+name = "Đài truyền thanh xã Cẩm Châu (trình diễn)"
+timezone = "Asia/Ho_Chi_Minh"
+
+[paths]
+media = "$root/media"
+schedules = "schedules"
+database = "loaxa.sqlite"
+socket = "loaxa.sock"
+
+[output]
+device = "$device"
+rate = 48000
+channels = 2
+TOML
+cat > "$state/schedules/trinh-dien.toml" <<TOML
+[[block]]
+id = "trinh-dien"
+title = "Bản tin giảm nghèo (trình diễn)"
+date = $today
+start = $start
+items = [
+  { file = "jingles/mo-dau.ogg" },
+  { file = "giam-ngheo/chuong-trinh-muc-tieu-quoc-gia.opus" },
+  { file = "y-te/the-bao-hiem-y-te.opus" },
+  { file = "jingles/ket-thuc.ogg" },
+]
+TOML
+
+"$bin/loaxa" schedule check --config "$state/loaxa.toml"
+echo "Starting loaxad; the block \"trinh-dien\" airs at $start (Asia/Ho_Chi_Minh)."
+"$bin/loaxad" --config "$state/loaxa.toml" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true' EXIT
+sleep 3
+"$bin/loaxa" status --config "$state/loaxa.toml" || true
+# Wait for the block to end (the log shows block_ended), at most 100 s.
+for _ in $(seq 1 100); do
+  sleep 1
+  if "$bin/loaxa" log export --format csv --config "$state/loaxa.toml" 2>/dev/null | grep -q ket-thuc; then
+    sleep 1; break
+  fi
+done
+kill -TERM $daemon; wait $daemon || true
+trap - EXIT
+echo
+echo "Airplay log (loaxa log export --format csv):"
+"$bin/loaxa" log export --format csv --config "$state/loaxa.toml"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Loaxa builds, tests and demonstrates with, if missing.
+set -euo pipefail
+packages=(
+  pkg-config libasound2-dev libsndfile1-dev libsoxr-dev libebur128-dev libsqlite3-dev
+  alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame python3 python3-numpy
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+# The tests' analyser needs numpy in the python3 that runs it.
+python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing missing packages: ${missing[*]}"
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
