@@ -46,8 +46,7 @@ date = $today
 start = $start
 items = [
   { file = "jingles/mo-dau.ogg" },
-  { file = "giam-ngheo/chuong-trinh-muc-tieu-quoc-gia.opus" },
-  { file = "y-te/the-bao-hiem-y-te.opus" },
+  { file = "giao-duc/khong-bo-hoc.opus" },
   { file = "jingles/ket-thuc.ogg" },
 ]
 TOML
