@@ -1,0 +1,127 @@
+import LoaxaCore
+
+/// Folds the events of one segment, in log order, into its ``SegmentRecord``.
+///
+/// The rules:
+/// - The descriptive fields (block, source, media, title, topic, sha256, scheduled time,
+///   planned length, approver) come from the first event that has them.
+/// - `startedAt` is the time of the first `segment_started`; `endedAt`, `outcome` and
+///   `reason` come from the first `segment_ended`. A `segment_ended` without an outcome
+///   counts as `interrupted` (or `not_aired` when no start was recorded).
+/// - Without an end, a `segment_skipped` makes the record `skipped`, with its reason (a
+///   skipped item normally has no start or end). Without either, the record is still open:
+///   `outcome` is nil.
+/// - `playedMs` is `playedFrames × 1000 / deviceRate` (integer, rounded down) from the end
+///   event, else from the last heartbeat, else 0. An event without a device rate uses the
+///   last rate seen earlier in the segment.
+/// - `underruns` comes from the end event, else the last heartbeat that has it, else 0.
+/// - `clockSynchronized` is false if any event of the segment says the clock was not
+///   synchronized, true if all that say anything say it was, nil if none does.
+/// - Events of the segment that carry no source or media leave them as `schedule` and "";
+///   Loaxa always writes both on the first event of a segment.
+struct SegmentRecordBuilder {
+    let segment: String
+    private var blockID: String?
+    private var source: SegmentSource?
+    private var media: String?
+    private var title: String?
+    private var topic: String?
+    private var sha256: String?
+    private var scheduledAt: WallTime?
+    private var plannedMs: Int64?
+    private var approvedBy: String?
+    private var clockSynchronized: Bool?
+    private var firstAt: WallTime?
+    private var startedAt: WallTime?
+    private var skippedAt: WallTime?
+    private var skipReason: String?
+    private var ended: AirplayEvent?
+    private var endRate: Int?
+    private var lastRate: Int?
+    private var heartbeatFrames: Int64?
+    private var heartbeatRate: Int?
+    private var heartbeatUnderruns: Int?
+
+    init(segment: String) { self.segment = segment }
+
+    /// Adds the segment's next event (events must come in log order).
+    mutating func add(_ event: AirplayEvent) {
+        if firstAt == nil { firstAt = event.at }
+        blockID = blockID ?? event.blockID
+        source = source ?? event.source
+        media = media ?? event.media
+        title = title ?? event.title
+        topic = topic ?? event.topic
+        sha256 = sha256 ?? event.sha256
+        scheduledAt = scheduledAt ?? event.scheduledAt
+        plannedMs = plannedMs ?? event.plannedMs
+        approvedBy = approvedBy ?? event.approvedBy
+        if let synchronized = event.clockSynchronized {
+            clockSynchronized = (clockSynchronized ?? true) && synchronized
+        }
+        if let rate = event.deviceRate, rate > 0 { lastRate = rate }
+
+        switch event.kind {
+        case .segmentStarted:
+            if startedAt == nil { startedAt = event.at }
+        case .segmentHeartbeat:
+            if let frames = event.playedFrames {
+                heartbeatFrames = frames
+                heartbeatRate = lastRate
+            }
+            if let underruns = event.underruns { heartbeatUnderruns = underruns }
+        case .segmentEnded:
+            if ended == nil {
+                ended = event
+                endRate = lastRate
+            }
+        case .segmentSkipped:
+            if skippedAt == nil {
+                skippedAt = event.at
+                skipReason = event.reason
+            }
+        default:
+            break
+        }
+    }
+
+    /// The time the period filter compares: the start, else the skip, else the first event.
+    var referenceTime: WallTime? { startedAt ?? skippedAt ?? firstAt }
+
+    /// The record as the events so far describe it.
+    var record: SegmentRecord {
+        var outcome: SegmentOutcome?
+        var reason: String?
+        var endedAt: WallTime?
+        var playedMs: Int64 = 0
+        var underruns = heartbeatUnderruns ?? 0
+        if let heartbeatFrames {
+            playedMs = Self.milliseconds(frames: heartbeatFrames, rate: heartbeatRate)
+        }
+        if let ended {
+            endedAt = ended.at
+            outcome = ended.outcome ?? (startedAt == nil ? .notAired : .interrupted)
+            reason = ended.reason ?? skipReason
+            if let frames = ended.playedFrames {
+                playedMs = Self.milliseconds(frames: frames, rate: endRate)
+            }
+            if let u = ended.underruns { underruns = u }
+        } else if skippedAt != nil {
+            outcome = .skipped
+            reason = skipReason
+        }
+        return SegmentRecord(
+            segment: segment, blockID: blockID, source: source ?? .schedule, media: media ?? "",
+            title: title, topic: topic, sha256: sha256, scheduledAt: scheduledAt,
+            startedAt: startedAt, endedAt: endedAt, plannedMs: plannedMs, playedMs: playedMs,
+            outcome: outcome, reason: reason, underruns: underruns, approvedBy: approvedBy,
+            clockSynchronized: clockSynchronized)
+    }
+
+    /// `frames × 1000 / rate`, rounded toward zero, without overflow; 0 without a rate.
+    static func milliseconds(frames: Int64, rate: Int?) -> Int64 {
+        guard let rate, rate > 0 else { return 0 }
+        let r = Int64(rate)
+        return frames / r * 1000 + frames % r * 1000 / r
+    }
+}
