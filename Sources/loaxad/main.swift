@@ -1,1 +1,51 @@
-print("loaxad")
+/// loaxad: the Loaxa daemon. Loads the station's config and schedules (refusing to start,
+/// with every problem as FILE:LINE: message, if they are broken), then airs the schedule
+/// until SIGTERM or SIGINT.
+
+import ArgumentParser
+import Foundation
+import LoaxaDaemon
+import LoaxaMedia
+import LoaxaSchedule
+import Logging
+import ServiceLifecycle
+
+struct LoaxaDaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loaxad",
+        abstract: "The Loaxa playout daemon: airs the station's schedule through ALSA and logs every segment.",
+        discussion: "Example:\n  loaxad --config /etc/loaxa/loaxa.toml")
+
+    @Option(name: .long, help: "The station's config file.")
+    var config = "/etc/loaxa/loaxa.toml"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = .info
+            return handler
+        }
+        let logger = Logger(label: "loaxad")
+        let setup: StationSetup
+        switch StationSetup.load(configPath: config, mediaDuration: MediaDuration.headerMicros) {
+        case .success(let s): setup = s
+        case .failure(let problems):
+            FileHandle.standardError.write(Data((problems.description + "\n").utf8))
+            FileHandle.standardError.write(Data("loaxad: not started: \(problems.count) problem(s) in the config or schedules\n".utf8))
+            throw ExitCode(1)
+        }
+        let station: Station
+        do {
+            station = try Station(setup: setup, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("loaxad: cannot start: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: station)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+await LoaxaDaemonCommand.main()

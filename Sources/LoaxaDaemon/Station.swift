@@ -1,0 +1,135 @@
+import Foundation
+import LoaxaControl
+import LoaxaCore
+import LoaxaOutput
+import LoaxaSchedule
+import LoaxaStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The running station: opens the log and the card, plans blocks from the schedule, hands
+/// them to the renderer, answers the control socket, and shuts down cleanly on SIGTERM.
+public final class Station: Service, @unchecked Sendable {
+    let setup: StationSetup
+    let logger: Logger
+    let log: AirplayLog
+    let recorder: Recorder
+    let output: ALSAOutput
+    let renderer: Renderer
+    var control: ControlServer?
+    /// Blocks already handed to the renderer, by occurrence key.
+    private let handed = Mutex<Set<String>>([])
+
+    /// How far ahead blocks are prepared (files hashed and checked) and queued.
+    static let planningHorizonMicros: Int64 = 10 * 60 * 1_000_000
+    /// A block closer than this when first seen is too late to place exactly.
+    static let minimumLeadMicros: Int64 = 1_500_000
+
+    /// Opens everything; throws with a message an operator can act on if it cannot.
+    public init(setup: StationSetup, logger: Logger) throws {
+        self.setup = setup
+        self.logger = logger
+        let config = setup.config
+        try FileManager.default.createDirectory(
+            atPath: (config.paths.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        log = try AirplayLog(path: config.paths.database)
+        let zone = config.station.timeZone
+        recorder = Recorder(log: log, logger: logger, zone: { zone.offsetSeconds(at: $0) })
+        output = try ALSAOutput(settings: OutputSettings(
+            device: config.output.device, rate: config.output.rate, channels: config.output.channels))
+        let recorder = self.recorder
+        renderer = Renderer(output: output) { recorder.record($0) }
+    }
+
+    public func run() async throws {
+        let config = setup.config
+        recorder.start()
+        output.start()
+        renderer.start()
+        let granted = output.granted
+        recorder.record(AirplayEvent(
+            kind: .daemonStarted, at: .now(),
+            detail: "device \(config.output.device) at \(config.output.rate) Hz, \(config.output.channels) channels, period \(granted.period), buffer \(granted.buffer) frames"))
+        recorder.record(AirplayEvent(
+            kind: .scheduleLoaded, at: .now(),
+            detail: "\(setup.schedule.blocks.count) blocks from \(config.paths.schedules)"))
+        if !output.realtime.load(ordering: .acquiring) {
+            logger.warning("the audio thread runs without real-time priority (SCHED_FIFO not permitted); give the service LimitRTPRIO or run it in the audio group")
+        }
+        control = try ControlServer(path: config.paths.socket) { [weak self] request in
+            self?.handle(request) ?? ControlResponse(ok: false, error: "the daemon is shutting down")
+        }
+        control?.start()
+        logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
+
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                planAhead()
+                try? await Task.sleep(for: .milliseconds(500))
+            }
+        } onGracefulShutdown: {}
+        shutdown()
+    }
+
+    /// Hands the renderer every block that starts within the planning horizon.
+    func planAhead() {
+        let now = WallTime.now()
+        let blocks = setup.schedule.plannedBlocks(
+            from: now + Self.minimumLeadMicros, to: now + Self.planningHorizonMicros, zone: setup.config.station.timeZone)
+        for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
+            renderer.enqueue(PreparedBlock(block, mediaRoot: setup.config.paths.media))
+            logger.info("block \(block.id) planned for \(format(block.start))")
+        }
+    }
+
+    func shutdown() {
+        logger.notice("loaxad stopping")
+        control?.stop()
+        renderer.stop(reason: "the daemon was stopped")
+        output.stop()
+        recorder.record(AirplayEvent(kind: .daemonStopped, at: .now()))
+        recorder.stop()
+    }
+
+    func format(_ t: WallTime) -> String {
+        RFC3339.format(t, offsetSeconds: setup.config.station.timeZone.offsetSeconds(at: t))
+    }
+
+    func handle(_ request: ControlRequest) -> ControlResponse {
+        switch request.command {
+        case "status": return ControlResponse(ok: true, status: status())
+        default: return ControlResponse(ok: false, error: "unknown command \"\(request.command)\"")
+        }
+    }
+
+    func status() -> StatusReport {
+        let config = setup.config
+        var onAir: StatusReport.OnAir?
+        if let snap = renderer.onAir.withLock({ $0 }) {
+            var position: Int64?
+            if let start = snap.startFrame, let model = output.clock.model {
+                let now = model.frame(atMonoNs: SystemClocks.monotonicNs())
+                position = max(0, now - start) * 1000 / Int64(config.output.rate)
+            }
+            onAir = .init(
+                blockID: snap.block.id, blockTitle: snap.block.title, media: snap.media, title: snap.title,
+                startedAt: snap.startedAt.map(format), positionMs: snap.startedAt == nil ? nil : position,
+                durationMs: snap.estimatedFrames.map { $0 * 1000 / Int64(config.output.rate) })
+        }
+        let next = renderer.nextBlock ?? setup.schedule.plannedBlocks(
+            from: .now(), to: .now() + 8 * 86_400 * 1_000_000, zone: config.station.timeZone
+        ).first { key in handed.withLock { !$0.contains(key.occurrenceKey) } }
+        var lastError: String? = recorder.lastError.withLock { $0 }
+        let code = output.lastErrorCode.load(ordering: .relaxed)
+        if lastError == nil, code != 0 {
+            lastError = "device: " + String(cString: strerror(-code))
+        }
+        return StatusReport(
+            station: config.station.name, now: format(.now()), device: config.output.device,
+            deviceState: output.state.name, rate: config.output.rate, channels: config.output.channels,
+            onAir: onAir, nextBlock: next.map { .init(id: $0.id, title: $0.title, start: format($0.start)) },
+            underruns: output.underruns.load(ordering: .relaxed), realtime: output.realtime.load(ordering: .relaxed),
+            lastError: lastError)
+    }
+}

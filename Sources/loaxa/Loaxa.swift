@@ -1,0 +1,48 @@
+/// loaxa: the command-line tool for the station's officer. Exit codes (SPEC §9):
+/// 0 done, 1 the input or request is wrong, 2 usage error, 3 the daemon is not reachable.
+
+import ArgumentParser
+import Foundation
+import LoaxaControl
+import LoaxaMedia
+import LoaxaSchedule
+
+@main
+struct Loaxa: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loaxa",
+        abstract: "Operate a Loaxa commune radio station.",
+        discussion: "Example:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml",
+        subcommands: [StatusCommand.self, ScheduleCommand.self, LogCommand.self])
+}
+
+/// The flag every command takes.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "The station's config file.")
+    var config = "/etc/loaxa/loaxa.toml"
+
+    /// The config alone; on problems prints them and exits 1.
+    func loadConfig() throws -> StationConfig {
+        switch StationConfigParser.load(path: config) {
+        case .success(let c): return c
+        case .failure(let problems):
+            printError(problems.description)
+            throw ExitCode(1)
+        }
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Sends a request to the daemon; exits 3, saying how to start it, when it is not running.
+func askDaemon(_ request: ControlRequest, config: StationConfig) throws -> ControlResponse {
+    do {
+        return try ControlClient.send(request, to: config.paths.socket)
+    } catch let error as ControlSocketError where error.isUnreachable || error.code == EACCES {
+        printError("loaxa: the daemon is not reachable at \(config.paths.socket) (\(error)).")
+        printError("Start it with: sudo systemctl start loaxad   (or: loaxad --config \(config.file))")
+        throw ExitCode(3)
+    }
+}

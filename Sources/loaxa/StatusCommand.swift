@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LoaxaControl
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what is on air, the next block and the sound card's state.",
+        discussion: "Example:\n  loaxa status --config /etc/loaxa/loaxa.toml")
+
+    @OptionGroup var options: ConfigOption
+    @Flag(name: .long, help: "Print JSON instead of text.") var json = false
+
+    func run() throws {
+        let config = try options.loadConfig()
+        let response = try askDaemon(ControlRequest(command: "status"), config: config)
+        guard response.ok, let s = response.status else {
+            printError("loaxa: \(response.error ?? "no status")")
+            throw ExitCode(1)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(s), as: UTF8.self))
+            return
+        }
+        var rows: [(String, String)] = [
+            ("Station", s.station), ("Now", s.now),
+            ("Device", "\(s.device) (\(s.deviceState), \(s.rate) Hz, \(s.channels) ch)"),
+        ]
+        if let a = s.onAir {
+            rows.append(("On air", "\(a.blockID) — \(a.blockTitle)"))
+            if let m = a.media {
+                var text = "\(a.title ?? m) [\(m)]"
+                if let p = a.positionMs, let d = a.durationMs { text += " \(clock(p)) / \(clock(d))" }
+                rows.append(("Segment", text))
+            }
+        } else {
+            rows.append(("On air", "nothing (silence)"))
+        }
+        rows.append(("Next block", s.nextBlock.map { "\($0.id) — \($0.title) at \($0.start)" } ?? "none scheduled"))
+        rows.append(("Underruns", "\(s.underruns)"))
+        rows.append(("Real-time", s.realtime ? "yes" : "no"))
+        rows.append(("Last error", s.lastError ?? "none"))
+        let width = rows.map { $0.0.count }.max() ?? 0
+        for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
+    }
+
+    func clock(_ ms: Int64) -> String {
+        let s = ms / 1000
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
