@@ -23,7 +23,7 @@ struct ConfigOption: ParsableArguments {
 
     /// The config alone; on problems prints them and exits 1.
     func loadConfig() throws -> StationConfig {
-        switch StationConfigParser.load(path: config) {
+        switch StationConfig.load(path: config) {
         case .success(let c): return c
         case .failure(let problems):
             printError(problems.description)

@@ -10,6 +10,7 @@ import LoaxaSchedule
 import Logging
 import ServiceLifecycle
 
+@main
 struct LoaxaDaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loaxad",
@@ -48,4 +49,3 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
     }
 }
 
-await LoaxaDaemonCommand.main()
