@@ -50,6 +50,7 @@
 #define VC_MAX_PERIOD 65536u
 #define VC_MIN_PERIODS 2u
 #define VC_MAX_PERIODS 64u
+#define VC_MAX_BUFFER_BYTES (4u * 1024u * 1024u)
 #define VC_CAPBUF (256u * 1024u)
 /* a delay() this soon after pointer() reuses its position (see vc_delay) */
 #define VC_REUSE_NS 10000
@@ -477,7 +478,8 @@ static bool xrun_check_l(struct vcard *vc, int64_t now)
 
 	if (vc->st != VC_RUNNING || draining_l(vc) || pos_true_l(vc, now) < w)
 		return false;
-	session_end_l(vc, w, true);
+	/* (after a snd_pcm_reset() appl_ptr may be behind what was played) */
+	session_end_l(vc, w > vc->last_rep ? w : vc->last_rep, true);
 	vc->st = VC_XRUN;
 	snd_pcm_ioplug_set_state(&vc->io, SND_PCM_STATE_XRUN);
 	rearm_l(vc, now, appl_l(vc));
@@ -1348,14 +1350,21 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 		if (err >= 0)
 			err = snd_pcm_ioplug_set_param_minmax(&vc->io, SND_PCM_IOPLUG_HW_PERIOD_BYTES,
 							      VC_MIN_PERIOD * min_fb,
-							      VC_MAX_PERIOD * max_fb);
+							      VC_MAX_BUFFER_BYTES / VC_MIN_PERIODS);
 		if (err >= 0)
 			err = snd_pcm_ioplug_set_param_minmax(&vc->io, SND_PCM_IOPLUG_HW_PERIODS,
 							      VC_MIN_PERIODS, VC_MAX_PERIODS);
+		/*
+		 * Like a real card's buffer_bytes_max.  It also keeps ALSA's
+		 * choice for an application that sets no buffer size (the largest
+		 * buffer in 64 periods) within the period limits for any frame
+		 * size: 4 MiB / 64 = 64 KiB = 32768 S16 mono or 2048 8-channel
+		 * 32-bit frames.
+		 */
 		if (err >= 0)
 			err = snd_pcm_ioplug_set_param_minmax(&vc->io, SND_PCM_IOPLUG_HW_BUFFER_BYTES,
 							      VC_MIN_PERIODS * VC_MIN_PERIOD * min_fb,
-							      VC_MAX_PERIODS * VC_MAX_PERIOD * max_fb);
+							      VC_MAX_BUFFER_BYTES);
 		if (err < 0) {
 			free(absent_file);
 			snd_pcm_ioplug_delete(&vc->io);	/* calls vc_close */
