@@ -306,7 +306,9 @@ static void session_end_l(struct vcard *vc, uint64_t end, bool segment_open)
 	}
 	if (vc->raw_fd >= 0) {
 		cap_flush_l(vc);
-		vc->cap_end = (vc->cap_base + end) * vc->frame_bytes;
+		/* nothing played: keep the end (no alignment padding for nothing) */
+		if (end > 0)
+			vc->cap_end = (vc->cap_base + end) * vc->frame_bytes;
 		if (ftruncate(vc->raw_fd, (off_t)vc->cap_end) < 0 && !vc->cap_error) {
 			SNDERR("loaxavcard: capture truncate failed: %s", strerror(errno));
 			vc->cap_error = true;
@@ -1210,9 +1212,12 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 			err = get_bool(n, id, &vc->period_position);
 		else if (!strcmp(id, "jitter_us")) {
 			err = get_long(n, id, &v);
-			if (!err && (v < 0 || v > 1000000))
+			if (!err && (v < 0 || v > 1000000)) {
+				SNDERR("loaxavcard: jitter_us outside 0..1000000");
 				err = -EINVAL;
-			vc->jitter_us = (unsigned int)v;
+			}
+			if (!err)
+				vc->jitter_us = (unsigned int)v;
 		} else if (!strcmp(id, "refuse_open"))
 			err = get_bool(n, id, &refuse_open);
 		else if (!strcmp(id, "absent_file"))
@@ -1221,8 +1226,10 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 			err = get_str(n, id, &vc->vanish_file);
 		else if (!strcmp(id, "vanish_after_ms")) {
 			err = get_long(n, id, &vc->vanish_after_ms);
-			if (!err && vc->vanish_after_ms < 0)
+			if (!err && vc->vanish_after_ms < 0) {
+				SNDERR("loaxavcard: vanish_after_ms must not be negative");
 				err = -EINVAL;
+			}
 		} else if (!strcmp(id, "seed"))
 			err = get_long(n, id, &seed);
 		else {
@@ -1381,4 +1388,5 @@ fail:
 	return err;
 }
 
-SND_PCM_PLUGIN_SYMBOL(loaxavcard);
+/* exports the versioned entry point alsa-lib looks up (the macro ends in ';') */
+SND_PCM_PLUGIN_SYMBOL(loaxavcard)

@@ -531,6 +531,16 @@ static void test_xrun(void)
 	CHECK(capture_matches(dir, &s, 0, 0, w), "capture content");
 }
 
+static void quiet(const char *file, int line, const char *function, int err,
+		  const char *fmt, ...)
+{
+	(void)file;
+	(void)line;
+	(void)function;
+	(void)err;
+	(void)fmt;
+}
+
 /* (d) refuse_open, absent_file, a second open of the same card, capture */
 static void test_open_failures(void)
 {
@@ -569,6 +579,25 @@ static void test_open_failures(void)
 	CHECK(err == -ENOENT, "capture stream gave %s", snd_strerror(err));
 	if (err == 0)
 		snd_pcm_close(pcm);
+
+	/* configuration mistakes */
+	{
+		static const char *bad[] = {
+			"no_such_key 1", "formats S24_LE", "rates 4000", "channels 9",
+			"ppm fast", "jitter_us -5", "period_position maybe",
+		};
+		size_t k;
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			if (!use_card(dir, sizeof(dir), "badconf", bad[k]))
+				return;
+			snd_lib_error_set_handler(quiet);
+			err = snd_pcm_open(&pcm, "default", SND_PCM_STREAM_PLAYBACK, 0);
+			snd_lib_error_set_handler(NULL);
+			CHECK(err == -EINVAL, "'%s' gave %s", bad[k], snd_strerror(err));
+			if (err == 0)
+				snd_pcm_close(pcm);
+		}
+	}
 }
 
 /* (e) unplugging mid-stream: vanish_file, then vanish_after_ms */
@@ -680,7 +709,10 @@ static void test_period_position(void)
 	struct pollfd pfd[4];
 	uint64_t w = 0;
 	int64_t t_first;
-	int nfds, samples = 0, bad = 0, wakeups = 0, spurious = 0, err;
+	int nfds, samples = 0, bad = 0, wakeups = 0, spurious = 0, err, i;
+	static int64_t e_ts[512], e_d[512], e_w[512];
+	static double e_ns[512];
+	struct run r[2];
 
 	if (!use_card(dir, sizeof(dir), "period", "period_position true") ||
 	    !(pcm = open_card(s, SND_PCM_NONBLOCK)))
@@ -701,6 +733,13 @@ static void test_period_position(void)
 		/* hardware position = written - delay: on period boundaries only */
 		snd_pcm_status(pcm, st);
 		d = snd_pcm_status_get_delay(st);
+		if (samples < 512) {
+			snd_htimestamp_t t;
+			snd_pcm_status_get_htstamp(st, &t);
+			e_ts[samples] = ts_ns(&t);
+			e_d[samples] = d;
+			e_w[samples] = (int64_t)w;
+		}
 		samples++;
 		if ((w - (uint64_t)d) % s->period || (s->buffer - snd_pcm_status_get_avail(st)) != (uint64_t)d)
 			bad++;
@@ -722,18 +761,17 @@ static void test_period_position(void)
 	snd_pcm_close(pcm);
 	note("%d samples, %d wakeups (%d without POLLOUT) in 0.5 s", samples, wakeups, spurious);
 	CHECK(bad == 0, "%d of %d positions not on a period boundary", bad, samples);
+	if (CHECK(read_runs(dir, r, 2) == 1, "one runs line")) {
+		int m = samples < 512 ? samples : 512;
+		for (i = 0; i < m; i++)
+			e_ns[i] = (double)e_ts[i] + (double)e_d[i] * 1e9 / 48000 -
+				dac_time(&r[0], 0, (unsigned long long)e_w[i]);
+		/* the position lags by up to one period (21.3 ms) */
+		CHECK(error_stats("status tstamp+delay, period_position:", e_ns, m) < 21400000,
+		      "timing beyond one period");
+	}
 	/* 0.5 s at 1024-frame periods: about 23 period interrupts */
 	CHECK(wakeups >= 18 && wakeups <= 30, "%d wakeups", wakeups);
-}
-
-static void quiet(const char *file, int line, const char *function, int err,
-		  const char *fmt, ...)
-{
-	(void)file;
-	(void)line;
-	(void)function;
-	(void)err;
-	(void)fmt;
 }
 
 /* (g) a card that only does 48000 Hz refuses 44100 Hz at hw_params */
@@ -793,7 +831,7 @@ static void test_formats(void)
 	if ((pcm = open_card(&fl, 0))) {
 		float buf[441];
 		int i;
-		for (i = 0; i < 20; i++) {
+		for (i = 0; i < 19; i++) {
 			snd_pcm_sframes_t res;
 			gen(fl.format, 1, w, 441, buf);
 			res = snd_pcm_mmap_writei(pcm, buf, 441);
@@ -830,14 +868,15 @@ static void test_formats(void)
 	if (!CHECK(n == 2, "%d runs lines", n))
 		return;
 	CHECK(!strcmp(r[0].format, "FLOAT_LE") && r[0].rate == 44100 && r[0].channels == 1 &&
-	      r[0].played == 8820, "run 0: %s %u %u %llu", r[0].format, r[0].rate,
+	      r[0].played == 8379, "run 0: %s %u %u %llu", r[0].format, r[0].rate,
 	      r[0].channels, r[0].played);
-	CHECK(capture_matches(dir, &fl, 0, 0, 8820), "FLOAT_LE capture");
-	/* 8820 * 4 bytes is a whole number of 24-byte frames: 1470 */
+	CHECK(capture_matches(dir, &fl, 0, 0, 8379), "FLOAT_LE capture");
+	/* 8379 * 4 bytes = 1396.5 frames of 24 bytes: the next run starts at 1397 */
 	CHECK(!strcmp(r[1].format, "S32_LE") && r[1].rate == 96000 && r[1].channels == 6 &&
-	      r[1].offset == 1470 && r[1].played == 19200, "run 1: %s %u %u %llu %llu",
+	      r[1].offset == 1397 && r[1].played == 19200, "run 1: %s %u %u %llu %llu",
 	      r[1].format, r[1].rate, r[1].channels, r[1].offset, r[1].played);
-	CHECK(capture_matches(dir, &s32, 1470, 0, 19200), "S32_LE capture");
+	CHECK(capture_matches(dir, &s32, 1397, 0, 19200), "S32_LE capture");
+	CHECK(file_size(dir, "capture.raw") == (1397 + 19200) * 24, "capture size");
 }
 
 /* jitter_us: positions wobble around the truth but stay monotonic */
