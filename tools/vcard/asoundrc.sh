@@ -19,8 +19,19 @@ lib="$here/build/libasound_module_pcm_loaxavcard.so"
 if [ ! -f "$lib" ]; then
 	make -s -C "$here" all >&2
 fi
-mkdir -p "$1"
-outdir=$(cd "$1" && pwd)
+case $1 in
+/*) outdir=$1 ;;
+*) outdir=$(pwd)/$1 ;;
+esac
+case $outdir in
+*[[:space:]:]*)
+	# alsa-lib splits ALSA_CONFIG_PATH at blanks and colons
+	echo "$0: '$outdir' cannot be used in ALSA_CONFIG_PATH (blank or colon)" >&2
+	exit 2
+	;;
+esac
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
 shift
 
 quote() {
