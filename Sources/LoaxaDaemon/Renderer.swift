@@ -274,7 +274,9 @@ final class Renderer: @unchecked Sendable {
             let seg = SegmentRun(
                 uid: UUID().uuidString.lowercased(), item: item, converter: converter, startFrame: frame,
                 lastHeartbeat: frame)
+            // Planned time and length: where the timeline puts this segment, what its header says.
             var queued = segmentEvent(.segmentQueued, seg, block, at: predicted)
+            queued.scheduledAt = predicted
             queued.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
             record(queued)
             milestones.append(Milestone(frame: frame, event: segmentEvent(.segmentStarted, seg, block, at: predicted)))
