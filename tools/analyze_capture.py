@@ -285,7 +285,8 @@ def read_runs(path):
             parts = line.split()
             if not parts or parts[0].startswith("#"):
                 continue
-            if parts[0] != "run" or len(parts) < 8:
+            # The first field is the run's index (the virtual card) or the word "run".
+            if not (parts[0] == "run" or parts[0].isdigit()) or len(parts) < 8:
                 raise ValueError(f"{path}:{lineno}: bad run line: {line.strip()!r}")
             runs.append({
                 "capture_frame_offset": int(parts[1]),

@@ -10,11 +10,16 @@ public struct Diagnostic: Error, Hashable, Sendable, CustomStringConvertible {
     public var line: Int
     /// What is wrong and, where it helps, what to write instead.
     public var message: String
+    /// A media file or folder the schedule names is missing. `loaxa schedule check` counts it
+    /// as an error; the daemon starts all the same and logs the item skipped when it is due,
+    /// so that one deleted file never takes the station off the air.
+    public var isMissingMedia: Bool
 
-    public init(file: String, line: Int, message: String) {
+    public init(file: String, line: Int, message: String, isMissingMedia: Bool = false) {
         self.file = file
         self.line = line
         self.message = message
+        self.isMissingMedia = isMissingMedia
     }
 
     public var description: String {

@@ -123,7 +123,8 @@ struct ScheduleFileParser {
         draft.recurrence = parseRecurrence(table, at: path)
         parseItems(table, at: path, into: &draft)
 
-        draft.complete = reader.diagnostics.count == before
+        // Missing media leaves the block usable: the daemon airs the rest of it.
+        draft.complete = !reader.diagnostics[before...].contains { !$0.isMissingMedia }
         reader.prefix = ""
         return draft
     }
@@ -280,7 +281,8 @@ struct ScheduleFileParser {
     }
 
     /// Checks that `name` is a file (or, for topics, a folder) inside the media folder;
-    /// returns its absolute path ("" when the media folder is missing), nil on a problem.
+    /// returns its absolute path ("" when it is missing: the item stays, see
+    /// `Diagnostic.isMissingMedia`), nil on a problem that makes the item unusable.
     private mutating func checkMedia(_ name: String, at path: TOMLKeyPath, kind: LocalPath.Kind) -> String? {
         let key = kind == .file ? "file" : "topic"
         guard !name.isEmpty else {
@@ -299,14 +301,16 @@ struct ScheduleFileParser {
         case (.file, .file), (.folder, .folder):
             return absolute
         case (.missing, .file):
-            reader.report(path, "file \(quoted(name)) not found in the media folder (\(absolute))")
+            reader.reportMissingMedia(path, "file \(quoted(name)) not found in the media folder (\(absolute))")
+            return ""
         case (.folder, _):
             reader.report(path, "file \(quoted(name)) is a folder; name an audio file, or use { topic = \(quoted(name)) }")
         case (.missing, _):
-            reader.report(
+            reader.reportMissingMedia(
                 path,
                 "topic \(quoted(name)) has no folder \(absolute); "
                     + "create it and put the topic's segments in it")
+            return ""
         case (.file, _):
             reader.report(
                 path,

@@ -31,7 +31,7 @@ enum ScheduleLoader {
             diagnostics.append(Diagnostic(
                 file: mediaFolder, line: 0,
                 message: "the media folder does not exist; create it, or set [paths] media in the config "
-                    + "(media files were not checked)"))
+                    + "(media files were not checked)", isMissingMedia: true))
             media = nil
         }
 

@@ -3,10 +3,13 @@
 public struct StationSetup: Hashable, Sendable {
     public var config: StationConfig
     public var schedule: Schedule
+    /// Missing media that did not stop the load (with `missingMediaIsFatal` false).
+    public var warnings: [Diagnostic]
 
-    public init(config: StationConfig, schedule: Schedule) {
+    public init(config: StationConfig, schedule: Schedule, warnings: [Diagnostic] = []) {
         self.config = config
         self.schedule = schedule
+        self.warnings = warnings
     }
 
     /// Loads the config file at `configPath`, then every schedule file of its schedules
@@ -20,7 +23,11 @@ public struct StationSetup: Hashable, Sendable {
     ///
     /// - Parameter mediaDuration: the duration in microseconds of the media file at an
     ///   absolute path, or nil when unknown; used for blocks without a `length`.
-    public static func load(configPath: String, mediaDuration: (String) -> Int64?) -> Result<StationSetup, DiagnosticList> {
+    /// - Parameter missingMediaIsFatal: true for `loaxa schedule check`; the daemon passes
+    ///   false and gets missing media back as `warnings`.
+    public static func load(
+        configPath: String, mediaDuration: (String) -> Int64?, missingMediaIsFatal: Bool = true
+    ) -> Result<StationSetup, DiagnosticList> {
         let outcome = StationConfigParser.load(path: configPath)
         var diagnostics = outcome.diagnostics.sortedForReport()
         guard outcome.pathsUsable else {
@@ -32,9 +39,12 @@ public struct StationSetup: Hashable, Sendable {
         let schedule = ScheduleLoader.load(
             folder: config.paths.schedules, mediaFolder: config.paths.media, rules: config.rules,
             mediaDuration: mediaDuration)
-        diagnostics += schedule.diagnostics
+        var warnings: [Diagnostic] = []
+        for d in schedule.diagnostics {
+            if d.isMissingMedia && !missingMediaIsFatal { warnings.append(d) } else { diagnostics.append(d) }
+        }
         guard diagnostics.isEmpty else { return .failure(DiagnosticList(diagnostics)) }
-        return .success(StationSetup(config: config, schedule: schedule.schedule))
+        return .success(StationSetup(config: config, schedule: schedule.schedule, warnings: warnings))
     }
 }
 

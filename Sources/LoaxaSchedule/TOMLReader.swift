@@ -26,6 +26,11 @@ struct TOMLReader {
         diagnostics.append(Diagnostic(file: file, line: line, message: prefix + message))
     }
 
+    /// Reports a media file or folder that does not exist (see `Diagnostic.isMissingMedia`).
+    mutating func reportMissingMedia(_ path: TOMLKeyPath, _ message: String) {
+        diagnostics.append(Diagnostic(file: file, line: line(path), message: prefix + message, isMissingMedia: true))
+    }
+
     /// Reports every key of `table` not in `allowed`, suggesting a close match.
     /// `place` names the table in the message, e.g. `[station]` or `this item`.
     mutating func checkKeys(_ table: TOMLTable, at path: TOMLKeyPath, allowed: [String], place: String) {

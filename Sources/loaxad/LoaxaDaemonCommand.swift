@@ -28,8 +28,11 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "loaxad")
         let setup: StationSetup
-        switch StationSetup.load(configPath: config, mediaDuration: MediaDuration.headerMicros) {
-        case .success(let s): setup = s
+        switch StationSetup.load(configPath: config, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false) {
+        case .success(let s):
+            setup = s
+            // Missing media does not stop the station: those items are logged skipped when due.
+            for w in s.warnings { logger.warning("\(w.description)") }
         case .failure(let problems):
             FileHandle.standardError.write(Data((problems.description + "\n").utf8))
             FileHandle.standardError.write(Data("loaxad: not started: \(problems.count) problem(s) in the config or schedules\n".utf8))
