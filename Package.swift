@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "LoaxaScheduleTests", dependencies: ["LoaxaSchedule"]),
         .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
+        .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
         .testTarget(name: "LoaxaIntegrationTests", dependencies: ["LoaxaCore"]),
     ]
 )

@@ -73,11 +73,22 @@ struct EndToEndTests {
         try station.writeBlock(id: "thu-nghiem", start: start, files: order)
 
         let daemon = try station.startDaemon()
+        // While the block airs, `loaxa status` shows it.
+        while WallTime.now() < start + 2_000_000 && daemon.isRunning { usleep(100_000) }
+        let status = try station.loaxa(["status", "--json"])
+        #expect(status.status == 0, "\(status.stderr)")
+        #expect(status.stdout.contains("\"blockID\" : \"thu-nghiem\""), "\(status.stdout)")
+        #expect(status.stdout.contains("test/speech-noise-22k.wav"), "\(status.stdout)")
         // The block is about 17 s long.
         let end = start + 17_500_000 + 2_000_000
         while WallTime.now() < end && daemon.isRunning { usleep(200_000) }
         #expect(daemon.isRunning, "loaxad exited early: \(station.daemonLog)")
         station.stop(daemon)
+
+        // With the daemon stopped, status says how to start it and exits 3.
+        let down = try station.loaxa(["status"])
+        #expect(down.status == 3)
+        #expect(down.stderr.contains("not reachable") && down.stderr.contains("loaxad"))
 
         let refs = aired.map { station.dir + "/media/test/" + $0 }
         let analysis = try runProgram(
