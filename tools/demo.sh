@@ -61,8 +61,8 @@ sleep 3
 # Wait for the block to end (the log shows block_ended), at most 100 s.
 for _ in $(seq 1 100); do
   sleep 1
-  if "$bin/loaxa" log export --format csv --config "$state/loaxa.toml" 2>/dev/null | grep -q ket-thuc; then
-    sleep 1; break
+  if "$bin/loaxa" log export --format csv --config "$state/loaxa.toml" 2>/dev/null | grep -q 'ket-thuc.*,completed,'; then
+    break
   fi
 done
 kill -TERM $daemon; wait $daemon || true

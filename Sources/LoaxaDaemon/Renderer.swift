@@ -251,7 +251,7 @@ final class Renderer: @unchecked Sendable {
             func skip(_ reason: String) {
                 var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: predicted)
                 event.segment = UUID().uuidString.lowercased()
-                event.scheduledAt = predicted
+                event.scheduledAt = plannedTime(ofFrame: frame, in: block)
                 event.outcome = .skipped
                 event.reason = reason
                 record(event)
@@ -276,7 +276,7 @@ final class Renderer: @unchecked Sendable {
                 lastHeartbeat: frame)
             // Planned time and length: where the timeline puts this segment, what its header says.
             var queued = segmentEvent(.segmentQueued, seg, block, at: predicted)
-            queued.scheduledAt = predicted
+            queued.scheduledAt = plannedTime(ofFrame: frame, in: block)
             queued.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
             record(queued)
             milestones.append(Milestone(frame: frame, event: segmentEvent(.segmentStarted, seg, block, at: predicted)))
@@ -355,6 +355,11 @@ final class Renderer: @unchecked Sendable {
         var e = itemEvent(kind, seg.item, block.prepared.block, at: at)
         e.segment = seg.uid
         return e
+    }
+
+    /// Where the block's timeline puts `frame`: its scheduled start plus the frames before.
+    private func plannedTime(ofFrame frame: Int64, in block: BlockRun) -> WallTime {
+        block.prepared.block.start + (frame - block.startFrame) * 1_000_000 / Int64(rate)
     }
 
     private func wallTime(ofFrame frame: Int64, _ model: FrameClockModel) -> WallTime {

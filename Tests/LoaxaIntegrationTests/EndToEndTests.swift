@@ -103,6 +103,8 @@ struct EndToEndTests {
         let first = try #require(capture.segments[0].start_realtime_ns)
         let startError = Double(first - start.microseconds * 1000) / 1e6
         #expect(abs(startError) <= 1.0, "block start error \(startError) ms")
+        print("measured: block start error \(startError) ms; join gaps \(capture.joins.map(\.gap_frames)) frames; "
+            + "frames lost or added \(capture.segments.map { $0.lost_or_added_frames ?? -1 })")
 
         // No frame lost or added inside any segment, no gap at any join.
         for s in capture.segments {
@@ -124,11 +126,18 @@ struct EndToEndTests {
             let ended = try #require(record.ended_at.flatMap(parseRFC3339))
             let startDiff = Double(started * 1000 - seg.start_realtime_ns!) / 1e6
             let endDiff = Double(ended * 1000 - seg.end_realtime_ns!) / 1e6
+            print("measured: \(record.media) started_at \(startDiff) ms, ended_at \(endDiff) ms from the capture")
             #expect(abs(startDiff) <= 1.0, "\(record.media): started_at off by \(startDiff) ms")
             #expect(abs(endDiff) <= 1.0, "\(record.media): ended_at off by \(endDiff) ms")
             #expect(record.played_ms == seg.expected_frames * 1000 / 48000)
             #expect(record.source == "schedule" && record.block_id == "thu-nghiem")
             #expect(record.sha256?.count == 64)
+        }
+        // The planned times: the block's start, then each segment after the ones before it.
+        var planned = start.microseconds
+        for (record, seg) in zip(completed, capture.segments) {
+            #expect(record.scheduled_at.flatMap(parseRFC3339) == planned, "\(record.media) scheduled_at \(record.scheduled_at ?? "-")")
+            planned += seg.expected_frames * 1_000_000 / 48000
         }
         let skipped = records.filter { $0.outcome == "skipped" }
         #expect(skipped.map(\.media) == ["test/missing.wav", "test/broken.wav"])
