@@ -200,7 +200,16 @@ final class Renderer: @unchecked Sendable {
                     continue
                 }
             }
-            let n = Int(min(Int64(Self.chunk), target - pos))
+            var n = Int(min(Int64(Self.chunk), target - pos))
+            if let limit = run!.limitFrame {
+                // A block never runs past its length: a segment longer than its header said
+                // is cut there.
+                if pos >= limit {
+                    finishSegment(at: pos, failure: nil, cut: "the block's length was reached")
+                    continue
+                }
+                n = Int(min(Int64(n), limit - pos))
+            }
             var got = 0
             var failure: String?
             do {
@@ -293,11 +302,12 @@ final class Renderer: @unchecked Sendable {
         return false
     }
 
-    private func finishSegment(at frame: Int64, failure: String?) {
+    /// Ends the segment on air at `frame`: completed, failed (a decode error), or cut.
+    private func finishSegment(at frame: Int64, failure: String?, cut: String? = nil) {
         guard let seg = run?.segment, let block = run else { return }
         var event = segmentEvent(.segmentEnded, seg, block, at: WallTime(microseconds: 0))
-        event.outcome = failure == nil ? .completed : .failed
-        event.reason = failure
+        event.outcome = failure != nil ? .failed : cut != nil ? .interrupted : .completed
+        event.reason = failure ?? cut
         event.playedFrames = frame - seg.startFrame
         event.deviceRate = rate
         event.underruns = seg.starvedFrames > 0 ? 1 : 0
