@@ -47,12 +47,8 @@ final class ClockSampleSlot: @unchecked Sendable {
     }
 }
 
-/// Maps the card's frames to CLOCK_MONOTONIC and to wall-clock time.
-///
-/// It keeps the recent position reports of one stream epoch and fits a line through them
-/// (least squares of time against frame), so the card's true rate is followed as its
-/// crystal drifts against the system clock. Until the reports span a few seconds the
-/// nominal rate is used.
+/// Maps the card's frames to CLOCK_MONOTONIC: a line through the card's recent position
+/// reports, whose slope is the card's true rate against the system clock.
 public struct FrameClockModel: Sendable, Hashable {
     /// A frame on the fitted line, and its time.
     public var frame: Int64
@@ -77,6 +73,18 @@ public struct FrameClockModel: Sendable, Hashable {
 
 /// Fits the frame clock from the audio thread's samples. Owned by one thread (which calls
 /// `update()`); others read the current model through `model`.
+///
+/// The card's crystal runs fast or slow against the system clock by tens to thousands of
+/// ppm, so the rate is measured, never assumed: the slope is the least-squares fit of report
+/// times against frames over the last half minute or so of one stream epoch. A position
+/// report can only be late, never early: many cards move their position once a period, and
+/// the report is read some time after the position moved. So the line is not laid through
+/// the middle of the reports but along their lower edge: the slope is refitted on the
+/// earliest fifth of the reports, and the intercept is the mean of the earliest one percent,
+/// which discards the lateness while averaging out timestamp jitter. The audio thread reads
+/// the position as soon as it wakes at a period boundary, which is when a once-a-period
+/// position has just moved, so the earliest reports are close to the truth. Until the
+/// reports span two seconds the nominal rate is used.
 public final class FrameClock: @unchecked Sendable {
     public let nominalRate: Int
     private let slot: ClockSampleSlot
@@ -84,8 +92,15 @@ public final class FrameClock: @unchecked Sendable {
     private var epoch: Int64 = -1
     private var frames: [Int64] = []
     private var times: [Int64] = []
-    private static let window = 400
-    private static let minFitSpanNs: Int64 = 3_000_000_000
+    private var residuals: [Double] = []
+    /// Reports kept: one every 50 ms at most, for the last 30 s.
+    private static let window = 600
+    private static let spacingNs: Int64 = 50_000_000
+    private static let minFitSpanNs: Int64 = 2_000_000_000
+    /// The share of earliest residuals that places the line.
+    private static let edgeShare = 0.01
+    /// How far back the reports that place the line reach while the rate is assumed.
+    private static let nominalEdgeSpanNs: Int64 = 500_000_000
     private let current = Mutex<FrameClockModel?>(nil)
 
     init(nominalRate: Int, slot: ClockSampleSlot) {
@@ -93,6 +108,7 @@ public final class FrameClock: @unchecked Sendable {
         self.slot = slot
         frames.reserveCapacity(Self.window)
         times.reserveCapacity(Self.window)
+        residuals.reserveCapacity(Self.window)
     }
 
     /// The current model; nil until the stream has reported its position.
@@ -109,7 +125,10 @@ public final class FrameClock: @unchecked Sendable {
             frames.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
         }
-        if let last = frames.last, sample.frame <= last { return model }
+        if let last = frames.last {
+            if sample.frame <= last { return model }
+            if sample.monoNs - times[times.count - 1] < Self.spacingNs { return model }
+        }
         if frames.count == Self.window {
             frames.removeFirst()
             times.removeFirst()
@@ -126,31 +145,68 @@ public final class FrameClock: @unchecked Sendable {
         let n = frames.count
         let f0 = frames[0], t0 = times[0]
         var slope = nominal
+        var measured = false
         if n >= 8, times[n - 1] - t0 >= Self.minFitSpanNs {
-            var sx = 0.0, sy = 0.0
-            for i in 0..<n {
-                sx += Double(frames[i] - f0)
-                sy += Double(times[i] - t0)
-            }
-            let mx = sx / Double(n), my = sy / Double(n)
-            var sxx = 0.0, sxy = 0.0
-            for i in 0..<n {
-                let dx = Double(frames[i] - f0) - mx
-                sxx += dx * dx
-                sxy += dx * (Double(times[i] - t0) - my)
-            }
-            if sxx > 0 {
+            // Least squares over all reports, then twice more over the earliest fifth of
+            // them (relative to the last line): late reports scatter the slope, early ones
+            // lie close to the truth.
+            if var s = leastSquaresSlope(below: nil, slope: nominal) {
+                for _ in 0..<2 {
+                    let cut = quantile(of: residualsSorted(slope: s), 0.2)
+                    s = leastSquaresSlope(below: cut, slope: s) ?? s
+                }
                 // A real card is within a fraction of a percent of its nominal rate.
-                slope = min(max(sxy / sxx, nominal * 0.99), nominal * 1.01)
+                slope = min(max(s, nominal * 0.99), nominal * 1.01)
+                measured = true
             }
         }
-        // The line through the mean point with that slope.
-        var sr = 0.0
-        for i in 0..<n { sr += Double(times[i] - t0) - slope * Double(frames[i] - f0) }
+        // Lay the line along the earliest reports: over the whole window once the rate is
+        // measured; over the last half second while it is only assumed (an assumed rate
+        // 3000 ppm off drifts 3 ms in a second).
+        let sorted = residualsSorted(slope: slope, since: measured ? nil : times[n - 1] - Self.nominalEdgeSpanNs)
+        let k = max(1, Int((Double(sorted.count) * Self.edgeShare).rounded()))
+        var edge = 0.0
+        for i in 0..<k { edge += sorted[i] }
+        edge /= Double(k)
         let last = frames[n - 1]
-        let intercept = Double(t0) + sr / Double(n)
-        let monoAtLast = intercept + slope * Double(last - f0)
+        let monoAtLast = Double(t0) + edge + slope * Double(last - f0)
         return FrameClockModel(frame: last, monoNs: Int64(monoAtLast.rounded()), nsPerFrame: slope, epoch: epoch)
+    }
+
+    /// Residuals (report time minus the line through the first report with `slope`),
+    /// sorted, of the reports at or after `since`.
+    private func residualsSorted(slope: Double, since: Int64? = nil) -> [Double] {
+        let f0 = frames[0], t0 = times[0]
+        residuals.removeAll(keepingCapacity: true)
+        for i in 0..<frames.count where since.map({ times[i] >= $0 }) ?? true {
+            residuals.append(Double(times[i] - t0) - slope * Double(frames[i] - f0))
+        }
+        residuals.sort()
+        return residuals
+    }
+
+    private func quantile(of sorted: [Double], _ q: Double) -> Double {
+        sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
+
+    /// The least-squares slope (ns per frame) of the reports whose residual against the
+    /// line with `slope` is at most `below` (all reports when nil); nil if too few.
+    private func leastSquaresSlope(below cut: Double?, slope: Double) -> Double? {
+        let f0 = frames[0], t0 = times[0]
+        var count = 0.0, sx = 0.0, sy = 0.0, sxx = 0.0, sxy = 0.0
+        for i in 0..<frames.count {
+            let x = Double(frames[i] - f0), y = Double(times[i] - t0)
+            if let cut, y - slope * x > cut { continue }
+            count += 1
+            sx += x
+            sy += y
+            sxx += x * x
+            sxy += x * y
+        }
+        guard count >= 4 else { return nil }
+        let denominator = count * sxx - sx * sx
+        guard denominator > 0 else { return nil }
+        return (count * sxy - sx * sy) / denominator
     }
 }
 
