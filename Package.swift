@@ -21,12 +21,14 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
+        // Linux headers Glibc does not bring into Swift (timerfd, mlockall).
+        .systemLibrary(name: "CLinux"),
 
         .target(name: "LoaxaCore"),
         .target(
             name: "LoaxaMedia",
             dependencies: ["LoaxaCore", "CSndFile", "CSoxr", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA"]),
+        .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(
             name: "LoaxaSchedule",
             dependencies: ["LoaxaCore", .product(name: "TOMLKit", package: "TOMLKit")]),
@@ -64,6 +66,6 @@ let package = Package(
         .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
         .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
-        .testTarget(name: "LoaxaIntegrationTests", dependencies: ["LoaxaCore"]),
+        .testTarget(name: "LoaxaIntegrationTests", dependencies: ["LoaxaCore", "LoaxaControl"]),
     ]
 )

@@ -16,6 +16,8 @@ public enum AirplayEventKind: String, Sendable, Codable, CaseIterable {
     /// An item that was never started (missing file, block full, not approved, ...).
     case segmentSkipped = "segment_skipped"
     case clockSyncChanged = "clock_sync_changed"
+    /// The wall clock was set (stepped); `detail` says by how much.
+    case wallClockStepped = "wall_clock_stepped"
     case deviceLost = "device_lost"
     case deviceBack = "device_back"
 }

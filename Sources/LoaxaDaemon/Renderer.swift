@@ -24,6 +24,7 @@ struct OnAirSnapshot: Sendable {
 /// time ("milestones"). It does no waiting on the audio thread and never blocks it.
 final class Renderer: @unchecked Sendable {
     let output: ALSAOutput
+    let wall: WallClock
     let record: @Sendable (AirplayEvent) -> Void
     let rate: Int
     let channels: Int
@@ -36,6 +37,8 @@ final class Renderer: @unchecked Sendable {
     let onAir = Mutex<OnAirSnapshot?>(nil)
 
     private static let chunk = 1024
+    /// A block placed later than this after its time is missed rather than aired late.
+    private static let lateLimitSeconds: Int64 = 2
     private let floats: UnsafeMutablePointer<Float>
     private let samples: UnsafeMutablePointer<Int16>
 
@@ -69,8 +72,9 @@ final class Renderer: @unchecked Sendable {
     private var run: BlockRun?
     private var milestones: [Milestone] = []
 
-    init(output: ALSAOutput, record: @escaping @Sendable (AirplayEvent) -> Void) {
+    init(output: ALSAOutput, wall: WallClock, record: @escaping @Sendable (AirplayEvent) -> Void) {
         self.output = output
+        self.wall = wall
         self.record = record
         rate = output.settings.rate
         channels = output.settings.channels
@@ -181,8 +185,18 @@ final class Renderer: @unchecked Sendable {
                     writeSilence(Int(target - pos))
                     return
                 }
-                let startMono = next.block.start.microseconds * 1000 - SystemClocks.wallOffsetNs()
+                let startMono = next.block.start.microseconds * 1000 - wall.offsetNs()
                 let k = model.frame(atMonoNs: startMono)
+                if pos - k > Int64(rate) * Self.lateLimitSeconds {
+                    // Far past its time (the wall clock jumped forward, or the block before
+                    // ran long): it is missed, not aired late.
+                    let late = (pos - k) / Int64(rate)
+                    pending.withLock { list in list.removeAll { $0.block.occurrenceKey == next.block.occurrenceKey } }
+                    record(AirplayEvent(
+                        kind: .blockMissed, at: wallTime(ofFrame: pos, model), blockID: next.block.id,
+                        scheduledAt: next.block.start, reason: "its start passed \(late) s before it could air"))
+                    continue
+                }
                 if k >= target {
                     writeSilence(Int(target - pos))
                     return
@@ -373,7 +387,7 @@ final class Renderer: @unchecked Sendable {
     }
 
     private func wallTime(ofFrame frame: Int64, _ model: FrameClockModel) -> WallTime {
-        let ns = model.monoNs(atFrame: frame) + SystemClocks.wallOffsetNs()
+        let ns = model.monoNs(atFrame: frame) + wall.offsetNs()
         return WallTime(microseconds: floorDivMod(ns, 1000).0)
     }
 

@@ -17,6 +17,8 @@ public final class Station: Service, @unchecked Sendable {
     let recorder: Recorder
     let output: ALSAOutput
     let renderer: Renderer
+    let wall: WallClock
+    let stepWatcher: ClockStepWatcher
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
     private let handed = Mutex<Set<String>>([])
@@ -27,9 +29,10 @@ public final class Station: Service, @unchecked Sendable {
     static let minimumLeadMicros: Int64 = 1_500_000
 
     /// Opens everything; throws with a message an operator can act on if it cannot.
-    public init(setup: StationSetup, logger: Logger) throws {
+    public init(setup: StationSetup, logger: Logger, wall: WallClock = WallClock()) throws {
         self.setup = setup
         self.logger = logger
+        self.wall = wall
         let config = setup.config
         try FileManager.default.createDirectory(
             atPath: (config.paths.database as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -39,7 +42,12 @@ public final class Station: Service, @unchecked Sendable {
         output = try ALSAOutput(settings: OutputSettings(
             device: config.output.device, rate: config.output.rate, channels: config.output.channels))
         let recorder = self.recorder
-        renderer = Renderer(output: output) { recorder.record($0) }
+        renderer = Renderer(output: output, wall: wall) { recorder.record($0) }
+        stepWatcher = ClockStepWatcher { [wall] step in
+            recorder.record(AirplayEvent(
+                kind: .wallClockStepped, at: wall.now(),
+                detail: "the system clock was set, by \(Double(step) / 1000) ms"))
+        }
     }
 
     public func run() async throws {
@@ -47,12 +55,13 @@ public final class Station: Service, @unchecked Sendable {
         recorder.start()
         output.start()
         renderer.start()
+        stepWatcher.start()
         let granted = output.granted
         recorder.record(AirplayEvent(
-            kind: .daemonStarted, at: .now(),
+            kind: .daemonStarted, at: wall.now(),
             detail: "device \(config.output.device) at \(config.output.rate) Hz, \(config.output.channels) channels, period \(granted.period), buffer \(granted.buffer) frames"))
         recorder.record(AirplayEvent(
-            kind: .scheduleLoaded, at: .now(),
+            kind: .scheduleLoaded, at: wall.now(),
             detail: "\(setup.schedule.blocks.count) blocks from \(config.paths.schedules)"))
         if !output.realtime.load(ordering: .acquiring) {
             logger.warning("the audio thread runs without real-time priority (SCHED_FIFO not permitted); give the service LimitRTPRIO or run it in the audio group")
@@ -74,7 +83,7 @@ public final class Station: Service, @unchecked Sendable {
 
     /// Hands the renderer every block that starts within the planning horizon.
     func planAhead() {
-        let now = WallTime.now()
+        let now = wall.now()
         let blocks = setup.schedule.plannedBlocks(
             from: now + Self.minimumLeadMicros, to: now + Self.planningHorizonMicros, zone: setup.config.station.timeZone)
         for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
@@ -86,9 +95,10 @@ public final class Station: Service, @unchecked Sendable {
     func shutdown() {
         logger.notice("loaxad stopping")
         control?.stop()
+        stepWatcher.stop()
         renderer.stop(reason: "the daemon was stopped")
         output.stop()
-        recorder.record(AirplayEvent(kind: .daemonStopped, at: .now()))
+        recorder.record(AirplayEvent(kind: .daemonStopped, at: wall.now()))
         recorder.stop()
     }
 
@@ -99,6 +109,16 @@ public final class Station: Service, @unchecked Sendable {
     func handle(_ request: ControlRequest) -> ControlResponse {
         switch request.command {
         case "status": return ControlResponse(ok: true, status: status())
+        case "inject-clock-step":
+            // A testing aid: acts out a wall-clock step without setting the host's clock.
+            guard let text = request.arguments["micros"], let micros = Int64(text) else {
+                return ControlResponse(ok: false, error: "inject-clock-step needs micros")
+            }
+            wall.inject(stepMicros: micros)
+            recorder.record(AirplayEvent(
+                kind: .wallClockStepped, at: wall.now(),
+                detail: "the wall clock was stepped by \(Double(micros) / 1000) ms (injected)"))
+            return ControlResponse(ok: true)
         default: return ControlResponse(ok: false, error: "unknown command \"\(request.command)\"")
         }
     }
@@ -118,7 +138,7 @@ public final class Station: Service, @unchecked Sendable {
                 durationMs: snap.estimatedFrames.map { $0 * 1000 / Int64(config.output.rate) })
         }
         let next = renderer.nextBlock ?? setup.schedule.plannedBlocks(
-            from: .now(), to: .now() + 8 * 86_400 * 1_000_000, zone: config.station.timeZone
+            from: wall.now(), to: wall.now() + 8 * 86_400 * 1_000_000, zone: config.station.timeZone
         ).first { key in handed.withLock { !$0.contains(key.occurrenceKey) } }
         var lastError: String? = recorder.lastError.withLock { $0 }
         let code = output.lastErrorCode.load(ordering: .relaxed)
@@ -126,7 +146,7 @@ public final class Station: Service, @unchecked Sendable {
             lastError = "device: " + String(cString: strerror(-code))
         }
         return StatusReport(
-            station: config.station.name, now: format(.now()), device: config.output.device,
+            station: config.station.name, now: format(wall.now()), device: config.output.device,
             deviceState: output.state.name, rate: config.output.rate, channels: config.output.channels,
             onAir: onAir, nextBlock: next.map { .init(id: $0.id, title: $0.title, start: format($0.start)) },
             underruns: output.underruns.load(ordering: .relaxed), realtime: output.realtime.load(ordering: .relaxed),
