@@ -21,7 +21,7 @@ struct OnAirSnapshot: Sendable {
 /// a block's scheduled time, the block's segments back to back, each decoded and converted
 /// to the device format as it goes. Every start and end is a frame number; when the frame
 /// clock shows that frame has left the card, the event is recorded with its card-clock
-/// time ("milestones"). It does no waiting on the audio thread and never blocks it.
+/// time (see `Renderer+Airings.swift`). It never waits on the audio thread.
 final class Renderer: @unchecked Sendable {
     let output: ALSAOutput
     let wall: WallClock
@@ -36,23 +36,22 @@ final class Renderer: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     let onAir = Mutex<OnAirSnapshot?>(nil)
 
-    private static let chunk = 1024
+    static let chunk = 1024
     /// A block placed later than this after its time is missed rather than aired late.
-    private static let lateLimitSeconds: Int64 = 2
+    static let lateLimitSeconds: Int64 = 2
     private let floats: UnsafeMutablePointer<Float>
     private let samples: UnsafeMutablePointer<Int16>
 
-    private struct SegmentRun {
-        var uid: String
-        var item: PreparedItem
+    /// The segment being rendered.
+    struct SegmentRun {
+        /// The segment's key on the timeline (its first log record's id).
+        var key: String
         var converter: SegmentConverter
         var startFrame: Int64
-        var starvedFrames: Int64 = 0
-        var lastHeartbeat: Int64
-        var started = false
     }
 
-    private struct BlockRun {
+    /// The block being rendered.
+    struct BlockRun {
         var prepared: PreparedBlock
         var startFrame: Int64
         var limitFrame: Int64?
@@ -60,17 +59,14 @@ final class Renderer: @unchecked Sendable {
         var segment: SegmentRun?
     }
 
-    /// Something that happens when a frame leaves the card.
-    private struct Milestone {
-        var frame: Int64
-        /// The event to record, its time filled in from the frame clock.
-        var event: AirplayEvent?
-        /// The block on air is over: clear the on-air snapshot.
-        var blockOver = false
-    }
-
-    private var run: BlockRun?
-    private var milestones: [Milestone] = []
+    var run: BlockRun?
+    /// Events waiting for their frame to leave the card, in frame order.
+    var milestones: [Milestone] = []
+    /// Segments rendered and not yet over on the card, by key.
+    var airings: [String: Airing] = [:]
+    /// Device losses seen so far, and whether the device is down now.
+    var lossesSeen: Int64 = 0
+    var deviceDown = false
 
     init(output: ALSAOutput, wall: WallClock, record: @escaping @Sendable (AirplayEvent) -> Void) {
         self.output = output
@@ -99,11 +95,6 @@ final class Renderer: @unchecked Sendable {
         }
     }
 
-    /// Whether this occurrence is already waiting to air.
-    func isPending(_ key: String) -> Bool {
-        pending.withLock { $0.contains { $0.block.occurrenceKey == key } }
-    }
-
     /// The next block waiting to air.
     var nextBlock: PlannedBlock? { pending.withLock { $0.first?.block } }
 
@@ -118,32 +109,13 @@ final class Renderer: @unchecked Sendable {
         t.start()
     }
 
-    /// Stops rendering and records how the segment on air ended: cut where the card was.
+    /// Stops rendering and records how what was on air ended: cut where the card was.
     func stop(reason: String) {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
         finished.wait()
         guard let model = output.clock.update() else { return }
         let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
-        fireMilestones(upTo: nowFrame, model: model)
-        milestones.removeAll()
-        guard var block = run else { return }
-        let at = wallTime(ofFrame: nowFrame, model)
-        if let seg = block.segment {
-            let played = max(0, nowFrame - seg.startFrame)
-            var event = segmentEvent(.segmentEnded, seg, block, at: at)
-            event.outcome = played > 0 ? .interrupted : .notAired
-            event.reason = reason
-            event.playedFrames = min(played, seg.converter.emittedFrames)
-            event.deviceRate = rate
-            event.underruns = Int(seg.starvedFrames > 0 ? 1 : 0)
-            record(event)
-            block.segment = nil
-        }
-        if nowFrame >= block.startFrame {
-            record(AirplayEvent(
-                kind: .blockEnded, at: at, blockID: block.prepared.block.id,
-                scheduledAt: block.prepared.block.start, reason: reason))
-        }
+        closeEverything(at: nowFrame, model: model, reason: reason)
         run = nil
         onAir.withLock { $0 = nil }
     }
@@ -154,6 +126,7 @@ final class Renderer: @unchecked Sendable {
         while running.load(ordering: .acquiring) {
             if let model = output.clock.update() {
                 let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
+                watchDevice(model: model)
                 fireMilestones(upTo: nowFrame, model: model)
                 heartbeat(nowFrame: nowFrame, model: model)
                 render(model: model)
@@ -174,7 +147,7 @@ final class Renderer: @unchecked Sendable {
         let consumed = ring.consumedPosition
         if pos < consumed {
             // The card took frames before they were written: they aired as silence.
-            if run?.segment != nil { run!.segment!.starvedFrames += consumed - pos }
+            if let key = run?.segment?.key, !deviceDown { airings[key]?.starvations += 1 }
             ring.advancePublished(to: consumed)
             pos = consumed
         }
@@ -219,7 +192,7 @@ final class Renderer: @unchecked Sendable {
                 // A block never runs past its length: a segment longer than its header said
                 // is cut there.
                 if pos >= limit {
-                    finishSegment(at: pos, failure: nil, cut: "the block's length was reached")
+                    finishSegment(at: pos, outcome: .interrupted, reason: "the block's length was reached")
                     continue
                 }
                 n = Int(min(Int64(n), limit - pos))
@@ -235,8 +208,10 @@ final class Renderer: @unchecked Sendable {
                 writeSamples(got)
                 pos += Int64(got)
             }
-            if got < n || failure != nil {
-                finishSegment(at: pos, failure: failure)
+            if let failure {
+                finishSegment(at: pos, outcome: .failed, reason: failure)
+            } else if got < n {
+                finishSegment(at: pos, outcome: .completed, reason: nil)
             }
         }
     }
@@ -251,13 +226,13 @@ final class Renderer: @unchecked Sendable {
         let block = prepared.block
         milestones.append(Milestone(
             frame: frame,
-            event: AirplayEvent(kind: .blockStarted, at: block.start, blockID: block.id, scheduledAt: block.start, detail: block.title)))
-        let predicted = wallTime(ofFrame: frame, model)
+            kind: .event(AirplayEvent(kind: .blockStarted, at: block.start, blockID: block.id, scheduledAt: block.start, detail: block.title))))
+        let planned = plannedTime(ofFrame: frame, in: run!)
         for (item, reason) in prepared.unplayable {
             var media: String?
             if case .topic(let name, _) = item { media = name }
             record(AirplayEvent(
-                kind: .segmentSkipped, at: predicted, blockID: block.id, scheduledAt: predicted,
+                kind: .segmentSkipped, at: planned, blockID: block.id, scheduledAt: planned,
                 segment: UUID().uuidString.lowercased(), source: .schedule, media: media, outcome: .skipped, reason: reason))
         }
         onAir.withLock { $0 = OnAirSnapshot(block: block) }
@@ -270,11 +245,11 @@ final class Renderer: @unchecked Sendable {
         while block.nextItem < block.prepared.items.count {
             let item = block.prepared.items[block.nextItem]
             block.nextItem += 1
-            let predicted = wallTime(ofFrame: frame, model)
+            let planned = plannedTime(ofFrame: frame, in: block)
             func skip(_ reason: String) {
-                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: predicted)
+                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
                 event.segment = UUID().uuidString.lowercased()
-                event.scheduledAt = plannedTime(ofFrame: frame, in: block)
+                event.scheduledAt = planned
                 event.outcome = .skipped
                 event.reason = reason
                 record(event)
@@ -294,16 +269,16 @@ final class Renderer: @unchecked Sendable {
                 skip("block full")
                 continue
             }
-            let seg = SegmentRun(
-                uid: UUID().uuidString.lowercased(), item: item, converter: converter, startFrame: frame,
-                lastHeartbeat: frame)
-            // Planned time and length: where the timeline puts this segment, what its header says.
-            var queued = segmentEvent(.segmentQueued, seg, block, at: predicted)
-            queued.scheduledAt = plannedTime(ofFrame: frame, in: block)
-            queued.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
-            record(queued)
-            milestones.append(Milestone(frame: frame, event: segmentEvent(.segmentStarted, seg, block, at: predicted)))
-            block.segment = seg
+            let key = UUID().uuidString.lowercased()
+            var base = itemEvent(.segmentQueued, item, block.prepared.block, at: wallTime(ofFrame: frame, model))
+            base.segment = key
+            // Planned time and length: where the timeline puts it, what its header says.
+            base.scheduledAt = planned
+            base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
+            record(base)
+            airings[key] = Airing(base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame)
+            milestones.append(Milestone(frame: frame, kind: .segmentStarted(key)))
+            block.segment = SegmentRun(key: key, converter: converter, startFrame: frame)
             onAir.withLock {
                 $0?.media = item.media
                 $0?.title = item.title
@@ -316,16 +291,11 @@ final class Renderer: @unchecked Sendable {
         return false
     }
 
-    /// Ends the segment on air at `frame`: completed, failed (a decode error), or cut.
-    private func finishSegment(at frame: Int64, failure: String?, cut: String? = nil) {
-        guard let seg = run?.segment, let block = run else { return }
-        var event = segmentEvent(.segmentEnded, seg, block, at: WallTime(microseconds: 0))
-        event.outcome = failure != nil ? .failed : cut != nil ? .interrupted : .completed
-        event.reason = failure ?? cut
-        event.playedFrames = frame - seg.startFrame
-        event.deviceRate = rate
-        event.underruns = seg.starvedFrames > 0 ? 1 : 0
-        milestones.append(Milestone(frame: frame, event: event))
+    /// Ends the segment being rendered at `frame`.
+    private func finishSegment(at frame: Int64, outcome: SegmentOutcome, reason: String?) {
+        guard let seg = run?.segment else { return }
+        airings[seg.key]?.endFrame = frame
+        milestones.append(Milestone(frame: frame, kind: .segmentEnded(seg.key, outcome, reason)))
         run!.segment = nil
     }
 
@@ -333,52 +303,19 @@ final class Renderer: @unchecked Sendable {
         guard let block = run else { return }
         milestones.append(Milestone(
             frame: frame,
-            event: AirplayEvent(kind: .blockEnded, at: WallTime(microseconds: 0), blockID: block.prepared.block.id, scheduledAt: block.prepared.block.start)))
-        milestones.append(Milestone(frame: frame, event: nil, blockOver: true))
+            kind: .event(AirplayEvent(
+                kind: .blockEnded, at: WallTime(microseconds: 0), blockID: block.prepared.block.id,
+                scheduledAt: block.prepared.block.start))))
+        milestones.append(Milestone(frame: frame, kind: .blockOver))
         run = nil
-    }
-
-    /// Records the events whose frame has left the card, timed by the card's clock.
-    private func fireMilestones(upTo nowFrame: Int64, model: FrameClockModel) {
-        while let first = milestones.first, first.frame <= nowFrame {
-            milestones.removeFirst()
-            if first.blockOver {
-                if run == nil { onAir.withLock { $0 = nil } }
-                continue
-            }
-            guard var event = first.event else { continue }
-            event.at = wallTime(ofFrame: first.frame, model)
-            if event.kind == .segmentStarted {
-                run?.segment?.started = true
-                onAir.withLock { $0?.startedAt = event.at }
-            }
-            record(event)
-        }
-    }
-
-    /// Every few seconds while a segment airs, records how much of it has aired.
-    private func heartbeat(nowFrame: Int64, model: FrameClockModel) {
-        guard let seg = run?.segment, let block = run, seg.started else { return }
-        guard nowFrame - seg.lastHeartbeat >= Int64(rate) * 5 else { return }
-        run!.segment!.lastHeartbeat = nowFrame
-        var event = segmentEvent(.segmentHeartbeat, seg, block, at: wallTime(ofFrame: nowFrame, model))
-        event.playedFrames = min(nowFrame - seg.startFrame, seg.converter.emittedFrames)
-        event.deviceRate = rate
-        record(event)
     }
 
     // MARK: Helpers
 
-    private func itemEvent(_ kind: AirplayEventKind, _ item: PreparedItem, _ block: PlannedBlock, at: WallTime) -> AirplayEvent {
+    func itemEvent(_ kind: AirplayEventKind, _ item: PreparedItem, _ block: PlannedBlock, at: WallTime) -> AirplayEvent {
         AirplayEvent(
             kind: kind, at: at, blockID: block.id, source: item.source, media: item.media, title: item.title,
             topic: item.topic, sha256: item.sha256)
-    }
-
-    private func segmentEvent(_ kind: AirplayEventKind, _ seg: SegmentRun, _ block: BlockRun, at: WallTime) -> AirplayEvent {
-        var e = itemEvent(kind, seg.item, block.prepared.block, at: at)
-        e.segment = seg.uid
-        return e
     }
 
     /// Where the block's timeline puts `frame`: its scheduled start plus the frames before.
@@ -386,9 +323,13 @@ final class Renderer: @unchecked Sendable {
         block.prepared.block.start + (frame - block.startFrame) * 1_000_000 / Int64(rate)
     }
 
-    private func wallTime(ofFrame frame: Int64, _ model: FrameClockModel) -> WallTime {
+    func wallTime(ofFrame frame: Int64, _ model: FrameClockModel) -> WallTime {
         let ns = model.monoNs(atFrame: frame) + wall.offsetNs()
         return WallTime(microseconds: floorDivMod(ns, 1000).0)
+    }
+
+    func wallTime(ofMonoNs mono: Int64) -> WallTime {
+        WallTime(microseconds: floorDivMod(mono + wall.offsetNs(), 1000).0)
     }
 
     private func writeSilence(_ frames: Int) {

@@ -75,6 +75,7 @@ public final class Station: Service, @unchecked Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 planAhead()
+                reportDevice()
                 try? await Task.sleep(for: .milliseconds(500))
             }
         } onGracefulShutdown: {}
@@ -89,6 +90,21 @@ public final class Station: Service, @unchecked Sendable {
         for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
             renderer.enqueue(PreparedBlock(block, mediaRoot: setup.config.paths.media))
             logger.info("block \(block.id) planned for \(format(block.start))")
+        }
+    }
+
+    private var attemptsReported: Int64 = 0
+
+    /// Writes each failed attempt to reopen a lost sound card to the journal.
+    func reportDevice() {
+        let attempts = output.reopenAttempts.load(ordering: .relaxed)
+        guard attempts != attemptsReported else { return }
+        attemptsReported = attempts
+        let code = output.lastErrorCode.load(ordering: .relaxed)
+        if output.state == .lost {
+            logger.warning("sound card \(setup.config.output.device) is gone (\(String(cString: strerror(-code)))); reopen attempt \(attempts) failed, retrying")
+        } else {
+            logger.notice("sound card \(setup.config.output.device) is back after \(attempts) reopen attempts")
         }
     }
 

@@ -117,7 +117,8 @@ extension ALSAOutput {
     /// The device is gone: close it; the loop then waits for it to come back.
     func lose(code: Int32) {
         lastErrorCode.store(code, ordering: .relaxed)
-        deviceLosses.wrappingAdd(1, ordering: .relaxed)
+        lostAtMonoNs.store(SystemClocks.monotonicNs(), ordering: .relaxed)
+        deviceLosses.wrappingAdd(1, ordering: .releasing)
         if let pcm {
             snd_pcm_close(pcm)
         }
@@ -125,37 +126,42 @@ extension ALSAOutput {
         stateValue.store(DeviceState.lost.rawValue, ordering: .releasing)
     }
 
-    /// Reopens the device with backoff, moving the timeline on in real time meanwhile so
-    /// the schedule keeps its place. Returns the position to resume at.
+    /// Reopens the device with backoff (250 ms doubling to 2 s), moving the timeline on in
+    /// real time meanwhile so the schedule keeps its place. Returns the position to resume at.
+    ///
+    /// The timeline follows the card's last known position (the last clock sample) at the
+    /// nominal rate, so the first frame written to the reopened card, which it plays at
+    /// once, is the frame that was due to be heard at that moment.
     func waitForDevice(from start: Int64) -> Int64 {
+        let anchor = clockSlot.read()?.0
         var position = start
         var backoffMs: Int64 = 250
-        var last = SystemClocks.monotonicNs()
+        func due() -> Int64 {
+            guard let anchor else { return position }
+            let elapsed = SystemClocks.monotonicNs() - anchor.monoNs
+            return max(position, anchor.frame + elapsed * Int64(settings.rate) / 1_000_000_000)
+        }
         while runFlag.load(ordering: .acquiring) {
             reopenAttempts.wrappingAdd(1, ordering: .relaxed)
-            if let handle = try? openDevice() {
-                pcm = handle
+            do {
+                pcm = try openDevice()
+                position = due()
+                ring.skip(to: position)
+                resumedAtPosition.store(position, ordering: .relaxed)
                 stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
-                return advance(position, since: &last)
+                return position
+            } catch {
+                lastErrorCode.store(error.code, ordering: .relaxed)
             }
             var slept: Int64 = 0
             while slept < backoffMs, runFlag.load(ordering: .acquiring) {
                 usleep(20_000)
                 slept += 20
-                position = advance(position, since: &last)
+                position = due()
+                ring.skip(to: position)
             }
-            backoffMs = min(backoffMs * 2, 5_000)
+            backoffMs = min(backoffMs * 2, 2_000)
         }
         return position
-    }
-
-    /// Moves the timeline on by the frames that would have played since `last`.
-    private func advance(_ position: Int64, since last: inout Int64) -> Int64 {
-        let now = SystemClocks.monotonicNs()
-        let frames = (now - last) * Int64(settings.rate) / 1_000_000_000
-        last += frames * 1_000_000_000 / Int64(settings.rate)
-        let p = position + frames
-        ring.skip(to: p)
-        return p
     }
 }

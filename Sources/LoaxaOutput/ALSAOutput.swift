@@ -65,6 +65,10 @@ public final class ALSAOutput: @unchecked Sendable {
     public let reopenAttempts = Atomic<Int64>(0)
     /// The last device error code (negative errno), 0 if none.
     public let lastErrorCode = Atomic<Int32>(0)
+    /// When the device was last lost (CLOCK_MONOTONIC).
+    public let lostAtMonoNs = Atomic<Int64>(0)
+    /// The timeline position at which playing resumed after the device came back.
+    public let resumedAtPosition = Atomic<Int64>(0)
 
     var pcm: OpaquePointer?
     var grantedPeriod: Int
