@@ -20,6 +20,8 @@ public enum AirplayEventKind: String, Sendable, Codable, CaseIterable {
     case wallClockStepped = "wall_clock_stepped"
     case deviceLost = "device_lost"
     case deviceBack = "device_back"
+    /// A `[hooks]` command ran (the amplifier relay, say); `detail` has its outcome.
+    case hookRan = "hook_ran"
 }
 
 /// One event of the airplay log.

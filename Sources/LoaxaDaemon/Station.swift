@@ -19,6 +19,9 @@ public final class Station: Service, @unchecked Sendable {
     let renderer: Renderer
     let wall: WallClock
     let stepWatcher: ClockStepWatcher
+    let hooks: HookRunner
+    /// `before_block` hooks still to run: when, and for which block occurrence.
+    private let hooksDue = Mutex<[(at: WallTime, block: PlannedBlock)]>([])
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
     private let handed = Mutex<Set<String>>([])
@@ -42,7 +45,15 @@ public final class Station: Service, @unchecked Sendable {
         output = try ALSAOutput(settings: OutputSettings(
             device: config.output.device, rate: config.output.rate, channels: config.output.channels))
         let recorder = self.recorder
-        renderer = Renderer(output: output, wall: wall) { recorder.record($0) }
+        let hooks = HookRunner(logger: logger, now: { wall.now() }) { recorder.record($0) }
+        self.hooks = hooks
+        let afterBlock = config.hooks.afterBlock
+        renderer = Renderer(output: output, wall: wall) { event in
+            recorder.record(event)
+            if event.kind == .blockEnded, let afterBlock {
+                hooks.run(afterBlock, hook: "after_block", blockID: event.blockID)
+            }
+        }
         stepWatcher = ClockStepWatcher { [wall] step in
             recorder.record(AirplayEvent(
                 kind: .wallClockStepped, at: wall.now(),
@@ -75,8 +86,9 @@ public final class Station: Service, @unchecked Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 planAhead()
+                runDueHooks()
                 reportDevice()
-                try? await Task.sleep(for: .milliseconds(500))
+                try? await Task.sleep(for: .milliseconds(100))
             }
         } onGracefulShutdown: {}
         shutdown()
@@ -89,8 +101,24 @@ public final class Station: Service, @unchecked Sendable {
             from: now + Self.minimumLeadMicros, to: now + Self.planningHorizonMicros, zone: setup.config.station.timeZone)
         for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
             renderer.enqueue(PreparedBlock(block, mediaRoot: setup.config.paths.media))
+            if setup.config.hooks.beforeBlock != nil {
+                let at = block.start + -Int64(setup.config.hooks.beforeBlockLeadSeconds) * 1_000_000
+                hooksDue.withLock { $0.append((at, block)) }
+            }
             logger.info("block \(block.id) planned for \(format(block.start))")
         }
+    }
+
+    /// Runs the `before_block` hooks that are due.
+    func runDueHooks() {
+        guard let command = setup.config.hooks.beforeBlock else { return }
+        let now = wall.now()
+        let due = hooksDue.withLock { list in
+            let due = list.filter { $0.at <= now }
+            list.removeAll { $0.at <= now }
+            return due
+        }
+        for entry in due { hooks.run(command, hook: "before_block", blockID: entry.block.id) }
     }
 
     private var attemptsReported: Int64 = 0

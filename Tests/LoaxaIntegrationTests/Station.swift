@@ -64,7 +64,7 @@ struct TestStation {
     var configPath: String { dir + "/loaxa.toml" }
     var capturePrefix: String { dir + "/capture" }
 
-    func writeConfig(device: String = "vcard", rate: Int = 48000, channels: Int = 2) throws {
+    func writeConfig(device: String = "vcard", rate: Int = 48000, channels: Int = 2, extra: String = "") throws {
         try """
             [station]
             name = "Đài truyền thanh xã thử nghiệm"
@@ -80,6 +80,8 @@ struct TestStation {
             device = "\(device)"
             rate = \(rate)
             channels = \(channels)
+
+            \(extra)
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
@@ -128,9 +130,8 @@ struct TestStation {
         process.executableURL = URL(fileURLWithPath: Environment.binDir + "/loaxad")
         process.arguments = ["--config", configPath]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         let log = dir + "/loaxad.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
         try process.run()
         return process
