@@ -56,4 +56,29 @@ import Testing
         #expect(records.contains { $0.outcome == "completed" && ($0.played_ms ?? 0) < ($0.planned_ms ?? 0) && $0.started_at != nil },
             "no resumed record: \(summary)")
     }
+
+    /// The daemon is stalled (SIGSTOP) longer than the card's buffer: the card underruns,
+    /// the daemon recovers, and the underrun is counted on the record of the segment airing.
+    @Test func anUnderrunIsRecoveredAndCountedOnTheSegment() throws {
+        let station = try TestStation()
+        try station.writeConfig()
+        for f in ["speech-noise-22k.wav", "bursts-44k.mp3"] { try station.addMedia(f) }
+        let start = WallTime(seconds: WallTime.now().microseconds / 1_000_000 + 5)
+        try station.writeBlock(id: "treo", start: start, files: ["speech-noise-22k.wav", "bursts-44k.mp3"])
+        let daemon = try station.startDaemon()
+        while WallTime.now() < start + 1_500_000 && daemon.isRunning { usleep(50_000) }
+        kill(daemon.processIdentifier, SIGSTOP)
+        usleep(400_000)
+        kill(daemon.processIdentifier, SIGCONT)
+        while WallTime.now() < start + 10_000_000 && daemon.isRunning { usleep(200_000) }
+        #expect(daemon.isRunning)
+        station.stop(daemon)
+
+        let export = try station.loaxa(["log", "export", "--format", "json"])
+        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        try #require(records.count == 2)
+        print("measured: after a 400 ms stall: \(records.map { "\($0.media) \($0.outcome ?? "-") underruns \($0.underruns ?? -1)" })")
+        #expect(records[0].outcome == "completed" && (records[0].underruns ?? 0) >= 1)
+        #expect(records[1].outcome == "completed" && records[1].underruns == 0)
+    }
 }

@@ -37,6 +37,7 @@ struct ExportedRecord: Decodable {
     var played_ms: Int64?
     var outcome: String?
     var reason: String?
+    var underruns: Int?
 }
 
 /// Parses `2024-05-19T17:30:00.000123+07:00` to UTC microseconds.
