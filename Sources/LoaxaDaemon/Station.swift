@@ -74,8 +74,12 @@ public final class Station: Service, @unchecked Sendable {
         recorder.record(AirplayEvent(
             kind: .scheduleLoaded, at: wall.now(),
             detail: "\(setup.schedule.blocks.count) blocks from \(config.paths.schedules)"))
+        try? await Task.sleep(for: .milliseconds(50))
         if !output.realtime.load(ordering: .acquiring) {
-            logger.warning("the audio thread runs without real-time priority (SCHED_FIFO not permitted); give the service LimitRTPRIO or run it in the audio group")
+            logger.warning("the audio thread runs without real-time priority (SCHED_FIFO not permitted); give the service LimitRTPRIO=80 or run it in the audio group")
+        }
+        if !output.memoryLocked.load(ordering: .acquiring) {
+            logger.warning("the audio thread's memory is not locked (mlock not permitted); give the service LimitMEMLOCK=64M")
         }
         control = try ControlServer(path: config.paths.socket) { [weak self] request in
             self?.handle(request) ?? ControlResponse(ok: false, error: "the daemon is shutting down")

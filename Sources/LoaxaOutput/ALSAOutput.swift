@@ -76,6 +76,8 @@ public final class ALSAOutput: @unchecked Sendable {
     var thread: pthread_t?
     /// Whether the audio thread got real-time scheduling.
     public let realtime = Atomic<Bool>(false)
+    /// Whether the memory the audio thread touches is locked into RAM.
+    public let memoryLocked = Atomic<Bool>(false)
 
     public var state: DeviceState { DeviceState(rawValue: stateValue.load(ordering: .acquiring)) ?? .lost }
 

@@ -38,7 +38,16 @@ public final class FrameRing: @unchecked Sendable {
         storage.initialize(repeating: 0, count: cap * channels)
     }
 
-    deinit { storage.deallocate() }
+    deinit {
+        munlock(storage, capacity * channels * MemoryLayout<Int16>.size)
+        storage.deallocate()
+    }
+
+    /// Locks the ring's memory into RAM so the audio thread never waits on a page fault.
+    /// Returns false where not permitted (RLIMIT_MEMLOCK).
+    func lockMemory() -> Bool {
+        mlock(storage, capacity * channels * MemoryLayout<Int16>.size) == 0
+    }
 
     // MARK: Consumer (audio thread): no allocation, no locks.
 
