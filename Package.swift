@@ -21,13 +21,16 @@ let package = Package(
         .systemLibrary(name: "CALSA", pkgConfig: "alsa", providers: [.apt(["libasound2-dev"])]),
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
-        // Linux headers Glibc does not bring into Swift (timerfd, mlockall).
+        .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
 
         .target(name: "LoaxaCore"),
         .target(
             name: "LoaxaMedia",
-            dependencies: ["LoaxaCore", "CSndFile", "CSoxr", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: [
+                "LoaxaCore", "CSndFile", "CSoxr", "CEbur128", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(
             name: "LoaxaSchedule",

@@ -1,6 +1,7 @@
 /// LoaxaMedia: decoding (libsndfile) and conversion (libsoxr) of segments to the device
-/// format, a frame at a time and never a whole file in memory. No ALSA here: the CLI uses
-/// this module to analyse files without the playout engine.
+/// format, and their EBU R128 loudness (libebur128), a chunk at a time and never a whole
+/// file in memory. No ALSA here: the CLI uses this module to analyse files without the
+/// playout engine.
 
 import CSndFile
 

@@ -7,7 +7,9 @@ import LoaxaCore
 ///
 /// This type owns the database connection and its schema. Events are only ever appended
 /// (the schema's triggers refuse UPDATE and DELETE); segment records, the evidence a
-/// commune shows the district, are derived from the events when read, never stored.
+/// commune shows the district, are derived from the events when read, never stored. The
+/// same file also caches media loudness measurements (`AirplayLog+Loudness.swift`), a
+/// table outside the chain that may be rewritten freely.
 ///
 /// A file log is a WAL-mode `DatabasePool`: readers (exports, verification) never block the
 /// writer, and every commit is flushed to disk (`synchronous = FULL`) so that an event
@@ -90,6 +92,9 @@ public final class AirplayLog: Sendable {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: schemaV1)
         }
+        migrator.registerMigration("v2-loudness") { db in
+            try db.execute(sql: schemaV2Loudness)
+        }
         return migrator
     }()
 
@@ -141,6 +146,17 @@ public final class AirplayLog: Sendable {
         BEGIN
             SELECT RAISE(ABORT, 'airplay log is append-only: events cannot be deleted');
         END;
+        """
+
+    /// Version 2: the `loudness` cache, measurements of media files keyed by content hash.
+    /// Unlike `event` it is not evidence: rows are replaced when a file is measured again.
+    static let schemaV2Loudness = """
+        CREATE TABLE loudness (
+            sha256          TEXT    PRIMARY KEY NOT NULL,
+            integrated_lufs REAL    NOT NULL,
+            true_peak_dbtp  REAL    NOT NULL,
+            measured_at_us  INTEGER NOT NULL
+        );
         """
 
     // MARK: - Durability
