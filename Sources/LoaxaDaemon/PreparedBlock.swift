@@ -18,7 +18,15 @@ struct PreparedItem: Sendable {
     var sha256: String?
     /// Why it cannot air, found while preparing (missing or undecodable file).
     var problem: String?
+    /// The linear gain that brings it to the station's loudness target.
+    var gain: Float = 1
+    /// How the gain was found, for the log: "+3.2 dB (−19.2 LUFS, −4.1 dBTP)".
+    var gainNote: String?
 }
+
+/// Finds a file's loudness (from the cache by content hash, else by measuring it) and the
+/// gain to the target; nil when it cannot be measured.
+typealias LoudnessLookup = @Sendable (_ sha256: String, _ path: String) -> Loudness?
 
 /// A block with its items resolved to files, ready for the renderer.
 struct PreparedBlock: Sendable {
@@ -31,14 +39,14 @@ struct PreparedBlock: Sendable {
 extension PreparedBlock {
     /// Resolves a planned block's files under `mediaRoot`: hash and title now, well ahead of
     /// air time, so the renderer only opens and decodes.
-    init(_ block: PlannedBlock, mediaRoot: String) {
+    init(_ block: PlannedBlock, mediaRoot: String, targetLUFS: Double, loudness: LoudnessLookup) {
         self.block = block
         var items: [PreparedItem] = []
         var unplayable: [(PlannedItem, String)] = []
         for item in block.items {
             switch item {
             case .file(let rel):
-                items.append(Self.prepare(media: rel, mediaRoot: mediaRoot, source: .schedule))
+                items.append(Self.prepare(media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness))
             case .queue:
                 continue  // Nothing is queued: operator queueing comes with the scheduling work.
             case .topic(let name, _):
@@ -49,7 +57,9 @@ extension PreparedBlock {
         self.unplayable = unplayable
     }
 
-    static func prepare(media rel: String, mediaRoot: String, source: SegmentSource) -> PreparedItem {
+    static func prepare(
+        media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup
+    ) -> PreparedItem {
         let path = (mediaRoot as NSString).appendingPathComponent(rel)
         let parts = rel.split(separator: "/")
         let topic = parts.count > 1 ? String(parts[0]) : nil
@@ -67,6 +77,14 @@ extension PreparedBlock {
             if let t = reader.info.title { item.title = t.precomposedStringWithCanonicalMapping }
         } catch {
             item.problem = error.message
+            return item
+        }
+        if let sha = item.sha256, let measured = loudness(sha, path) {
+            let db = LoudnessGain.gainDB(for: measured, targetLUFS: targetLUFS)
+            item.gain = LoudnessGain.linear(db)
+            item.gainNote = String(
+                format: "gain %+.1f dB (measured %.1f LUFS, %.1f dBTP; target %.1f LUFS)",
+                db, measured.integratedLUFS, measured.truePeakDBTP, targetLUFS)
         }
         return item
     }

@@ -48,6 +48,7 @@ final class Renderer: @unchecked Sendable {
         var key: String
         var converter: SegmentConverter
         var startFrame: Int64
+        var gain: Float
     }
 
     /// The block being rendered.
@@ -205,7 +206,7 @@ final class Renderer: @unchecked Sendable {
                 failure = error.description
             }
             if got > 0 {
-                writeSamples(got)
+                writeSamples(got, gain: run!.segment!.gain)
                 pos += Int64(got)
             }
             if let failure {
@@ -275,10 +276,12 @@ final class Renderer: @unchecked Sendable {
             // Planned time and length: where the timeline puts it, what its header says.
             base.scheduledAt = planned
             base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
+            base.detail = item.gainNote
             record(base)
+            base.detail = nil
             airings[key] = Airing(base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame)
             milestones.append(Milestone(frame: frame, kind: .segmentStarted(key)))
-            block.segment = SegmentRun(key: key, converter: converter, startFrame: frame)
+            block.segment = SegmentRun(key: key, converter: converter, startFrame: frame, gain: item.gain)
             onAir.withLock {
                 $0?.media = item.media
                 $0?.title = item.title
@@ -342,10 +345,11 @@ final class Renderer: @unchecked Sendable {
         }
     }
 
-    private func writeSamples(_ frames: Int) {
+    /// Applies the segment's loudness gain and writes 16-bit frames to the ring.
+    private func writeSamples(_ frames: Int, gain: Float) {
         let count = frames * channels
         for i in 0..<count {
-            let v = max(-1, min(1, floats[i])) * 32767
+            let v = max(-1, min(1, floats[i] * gain)) * 32767
             samples[i] = Int16(v.rounded())
         }
         output.ring.write(samples, frames: frames)

@@ -1,6 +1,7 @@
 import Foundation
 import LoaxaControl
 import LoaxaCore
+import LoaxaMedia
 import LoaxaOutput
 import LoaxaSchedule
 import LoaxaStore
@@ -104,7 +105,14 @@ public final class Station: Service, @unchecked Sendable {
         let blocks = setup.schedule.plannedBlocks(
             from: now + Self.minimumLeadMicros, to: now + Self.planningHorizonMicros, zone: setup.config.station.timeZone)
         for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
-            renderer.enqueue(PreparedBlock(block, mediaRoot: setup.config.paths.media))
+            // Hashing and measuring loudness can take seconds for a long file: done on the
+            // preparing queue, well ahead of the block.
+            let config = setup.config
+            let lookup = loudnessLookup
+            preparing.async { [renderer] in
+                renderer.enqueue(PreparedBlock(
+                    block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup))
+            }
             if setup.config.hooks.beforeBlock != nil {
                 let at = block.start + -Int64(setup.config.hooks.beforeBlockLeadSeconds) * 1_000_000
                 hooksDue.withLock { $0.append((at, block)) }
@@ -123,6 +131,25 @@ public final class Station: Service, @unchecked Sendable {
             return due
         }
         for entry in due { hooks.run(command, hook: "before_block", blockID: entry.block.id) }
+    }
+
+    private let preparing = DispatchQueue(label: "loaxa-prepare")
+
+    /// Loudness by content hash: from the log's cache, else measured once and cached.
+    var loudnessLookup: LoudnessLookup {
+        { [log, logger] sha256, path in
+            if let cached = try? log.loudness(sha256: sha256) {
+                return Loudness(integratedLUFS: cached.integrated, truePeakDBTP: cached.truePeak)
+            }
+            do {
+                let measured = try LoudnessAnalyzer.measure(path: path)
+                try? log.storeLoudness(sha256: sha256, integrated: measured.integratedLUFS, truePeak: measured.truePeakDBTP)
+                return measured
+            } catch {
+                logger.warning("cannot measure the loudness of \(path): \(error); it airs without gain")
+                return nil
+            }
+        }
     }
 
     private var attemptsReported: Int64 = 0

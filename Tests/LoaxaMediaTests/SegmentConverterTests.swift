@@ -18,7 +18,7 @@ func writeNoiseWAV(path: String, rate: Int, channels: Int, frames: Int, seed: UI
         let v = Int16(truncatingIfNeeded: Int64(state >> 33) % 20000 - 10000)
         withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) }
     }
-    FileManager.default.createFile(atPath: path, contents: data)
+    _ = FileManager.default.createFile(atPath: path, contents: data)
 }
 
 func tempDir() -> String {
@@ -96,7 +96,7 @@ func resampledLengthIsExactlyRoundedRatio(frames: Int) throws {
 @Test func undecodableAndMissingFilesAreRefusedWithTheReason() throws {
     let dir = tempDir()
     let path = dir + "/broken.wav"
-    FileManager.default.createFile(atPath: path, contents: Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 37) }))
+    _ = FileManager.default.createFile(atPath: path, contents: Data((0..<5000).map { UInt8(truncatingIfNeeded: $0 &* 37) }))
     #expect {
         _ = try SegmentConverter(path: path, outputRate: 48000, outputChannels: 2)
     } throws: { error in
@@ -108,6 +108,6 @@ func resampledLengthIsExactlyRoundedRatio(frames: Int) throws {
 @Test func sha256OfAKnownText() throws {
     let dir = tempDir()
     let path = dir + "/abc.txt"
-    FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
     #expect(try MediaHasher.sha256(path: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
 }
