@@ -20,7 +20,7 @@ vcard: deps
 	$(MAKE) -C tools/vcard all
 
 test-audio: deps
-	@[ -f $(TEST_AUDIO)/chirp-48k.flac ] || bash tools/make-test-audio.sh $(TEST_AUDIO)
+	@[ -f $(TEST_AUDIO)/loud-noise-48k.wav ] || bash tools/make-test-audio.sh $(TEST_AUDIO)
 
 # Unit tests, the virtual card's own tests, the analyser's self-test, then the
 # integration tests that run the built loaxad through the virtual card.

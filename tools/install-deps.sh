@@ -3,18 +3,19 @@
 set -euo pipefail
 packages=(
   pkg-config libasound2-dev libsndfile1-dev libsoxr-dev libebur128-dev libsqlite3-dev
-  alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame python3 python3-numpy
+  alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg python3 python3-numpy python3-scipy
 )
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
 done
-# The tests' analyser needs numpy in the python3 that runs it.
-python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
+# The tests' analyser and test-audio generator need numpy and scipy in the python3 that runs them.
+python3 -c 'import numpy, scipy' 2>/dev/null || missing+=(python3-numpy python3-scipy)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "Installing missing packages: ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy
+# A python3 of its own (not Debian's) does not see Debian's numpy and scipy: give it its own.
+python3 -c 'import numpy, scipy' 2>/dev/null || python3 -m pip install --quiet numpy scipy

@@ -12,6 +12,8 @@
 #   speech-noise-22k.wav   22050 Hz mono 16-bit WAV, 4.0 s: Vietnamese speech over pink noise
 #   bursts-44k.mp3         44100 Hz stereo MP3, 3.5 s: noise bursts, different in L and R
 #   chirp-48k.flac         48000 Hz stereo FLAC, 3.0 s: log chirp 100 Hz -> 10 kHz over noise
+#   quiet-noise-44k.wav    44100 Hz stereo WAV, 4.0 s: pink noise around -35 LUFS
+#   loud-noise-48k.wav     48000 Hz stereo WAV, 3.0 s: pink noise around -9 LUFS
 #   noise-speech.opus      48000 Hz stereo Ogg Opus, 3.5 s: speech over noise
 #   noise-vorbis-32k.ogg   32000 Hz mono Ogg Vorbis, 3.0 s: band-limited noise
 #   broken.wav             random bytes under a WAV name (not decodable)
@@ -137,6 +139,19 @@ write_wav(f"{tmp}/noise-32k.wav", normalize(y), rate)
 rng = np.random.default_rng(6006)
 with open(f"{out}/broken.wav", "wb") as f:
     f.write(b"\x00JUNK" + rng.integers(0, 256, 8192, dtype=np.uint8).tobytes())
+
+# quiet-noise-44k.wav: pink noise far below the station's target (about -35 LUFS), so the
+# daemon must raise it; low crest factor, so the true-peak ceiling does not limit the gain.
+rate, n = 44100, 4 * 44100
+rng = np.random.default_rng(6006)
+x = np.stack([pink(rng, n), pink(rng, n)], axis=1) * 10 ** (-33 / 20)
+write_wav(f"{out}/quiet-noise-44k.wav", np.clip(x, -0.067, 0.067), rate)
+
+# loud-noise-48k.wav: pink noise well above the target (about -9 LUFS), to be turned down.
+rate, n = 48000, 3 * 48000
+rng = np.random.default_rng(7007)
+x = np.stack([pink(rng, n), pink(rng, n)], axis=1) * 10 ** (-8 / 20)
+write_wav(f"{out}/loud-noise-48k.wav", np.clip(x, -0.89, 0.89), rate)
 EOF
 
 lame --quiet --noreplaygain -m s -b 192 "$tmp/bursts.wav" "$out/bursts-44k.mp3"
