@@ -69,10 +69,13 @@ public struct StatusReport: Codable, Sendable {
     public var onAir: OnAir?
     public var nextBlock: NextBlock?
     public var underruns: Int64
+    /// Whether the audio thread runs with SCHED_FIFO priority.
     public var realtime: Bool
+    /// Whether the audio thread's memory is locked into RAM.
+    public var memoryLocked: Bool
     public var lastError: String?
 
-    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, lastError: String?) {
+    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, memoryLocked: Bool, lastError: String?) {
         self.station = station
         self.now = now
         self.device = device
@@ -83,6 +86,7 @@ public struct StatusReport: Codable, Sendable {
         self.nextBlock = nextBlock
         self.underruns = underruns
         self.realtime = realtime
+        self.memoryLocked = memoryLocked
         self.lastError = lastError
     }
 }

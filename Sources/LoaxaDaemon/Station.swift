@@ -225,6 +225,7 @@ public final class Station: Service, @unchecked Sendable {
             deviceState: output.state.name, rate: config.output.rate, channels: config.output.channels,
             onAir: onAir, nextBlock: next.map { .init(id: $0.id, title: $0.title, start: format($0.start)) },
             underruns: output.underruns.load(ordering: .relaxed), realtime: output.realtime.load(ordering: .relaxed),
+            memoryLocked: output.memoryLocked.load(ordering: .relaxed),
             lastError: lastError)
     }
 }

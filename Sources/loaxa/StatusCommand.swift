@@ -40,7 +40,7 @@ struct StatusCommand: ParsableCommand {
         }
         rows.append(("Next block", s.nextBlock.map { "\($0.id) — \($0.title) at \($0.start)" } ?? "none scheduled"))
         rows.append(("Underruns", "\(s.underruns)"))
-        rows.append(("Real-time", s.realtime ? "yes" : "no"))
+        rows.append(("Real-time", (s.realtime ? "yes" : "no") + ", memory " + (s.memoryLocked ? "locked" : "not locked")))
         rows.append(("Last error", s.lastError ?? "none"))
         let width = rows.map { $0.0.count }.max() ?? 0
         for (k, v) in rows { print(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v) }
