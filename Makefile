@@ -25,6 +25,7 @@ test-audio: deps
 # Unit tests, the virtual card's own tests, the analyser's self-test, then the
 # integration tests that run the built loaxad through the virtual card.
 test: deps vcard test-audio
+	$(MAKE) -C tools/alloccount test
 	$(MAKE) -C tools/vcard test
 	python3 tools/test_analyze_capture.py
 	$(SWIFT) build --build-tests

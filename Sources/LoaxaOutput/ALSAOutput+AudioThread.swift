@@ -13,6 +13,14 @@ func audioThreadEntry(_ context: UnsafeMutableRawPointer?) -> UnsafeMutableRawPo
     return nil
 }
 
+/// Names the calling thread from static text: a String would be bridged to a temporary
+/// C string, allocated and freed on the very thread whose allocations are being watched.
+func setThreadName(_ name: StaticString) {
+    name.withUTF8Buffer { bytes in
+        _ = loaxa_set_thread_name(UnsafeRawPointer(bytes.baseAddress!).assumingMemoryBound(to: CChar.self))
+    }
+}
+
 extension ALSAOutput {
     /// Asks for SCHED_FIFO priority; records whether it was granted.
     func requestRealtime() {
@@ -37,11 +45,12 @@ extension ALSAOutput {
         memoryLocked.store(locked, ordering: .releasing)
         // From here on the thread carries its name: tools that watch the loop (the
         // allocation counter of the tests) know it by this name.
-        _ = loaxa_set_thread_name("loaxa-audio")
+        setThreadName("loaxa-audio")
 
         var position: Int64 = 0
         var epoch: Int64 = 0
         stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
+        defer { setThreadName("loaxa-audio-end") }
 
         while runFlag.load(ordering: .acquiring) {
             guard let pcm else {
@@ -91,7 +100,9 @@ extension ALSAOutput {
         let before = SystemClocks.monotonicNs()
         guard snd_pcm_status(pcm, status) >= 0 else { return }
         let after = SystemClocks.monotonicNs()
-        guard snd_pcm_status_get_state(status) == SND_PCM_STATE_RUNNING else { return }
+        // Raw values: comparing the imported enum itself would instantiate its type
+        // metadata on first use, which allocates.
+        guard snd_pcm_status_get_state(status).rawValue == SND_PCM_STATE_RUNNING.rawValue else { return }
         let delay = Int64(snd_pcm_status_get_delay(status))
         var stamp = loaxa_pcm_status_htstamp_ns(status)
         // Some plugins leave the timestamp unset; then the moment of the call is the best
@@ -140,6 +151,9 @@ extension ALSAOutput {
     /// nominal rate, so the first frame written to the reopened card, which it plays at
     /// once, is the frame that was due to be heard at that moment.
     func waitForDevice(from start: Int64) -> Int64 {
+        // Reopening allocates (alsa-lib builds a new PCM): a recovery path, not the loop.
+        setThreadName("loaxa-reopen")
+        defer { setThreadName("loaxa-audio") }
         let anchor = clockSlot.read()?.0
         var position = start
         var backoffMs: Int64 = 250

@@ -21,6 +21,11 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
     var config = "/etc/loaxa/loaxa.toml"
 
     func run() async throws {
+        // Only the audio thread uses the PCM once it is open (opened before the thread
+        // starts, closed after it ends), so alsa-lib's per-call PCM mutex is not needed:
+        // without it the audio thread's loop takes no lock at all. An operator may still
+        // set the variable to 1.
+        setenv("LIBASOUND_THREAD_SAFE", "0", 0)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = .info

@@ -125,11 +125,12 @@ struct TestStation {
     }
 
     /// Starts the daemon; the caller stops it with `stop(_:)`.
-    func startDaemon() throws -> Process {
+    func startDaemon(extraEnvironment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Environment.binDir + "/loaxad")
         process.arguments = ["--config", configPath]
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            .merging(extraEnvironment) { $1 }
         let log = dir + "/loaxad.log"
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         process.standardError = FileHandle(forWritingAtPath: log)
