@@ -138,7 +138,7 @@ final class Renderer: @unchecked Sendable {
                 output.ring.advancePublished(to: pos)
                 writeSilence(Int(max(0, target - pos)))
             }
-            usleep(5_000)
+            usleep(10_000)
         }
     }
 

@@ -89,8 +89,11 @@ public final class Station: Service, @unchecked Sendable {
         logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
 
         await withGracefulShutdownHandler {
+            var tick = 0
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                planAhead()
+                // Plan every 2 s (the horizon is ten minutes); hooks are checked every tick.
+                if tick % 20 == 0 { planAhead() }
+                tick += 1
                 runDueHooks()
                 reportDevice()
                 try? await Task.sleep(for: .milliseconds(100))

@@ -96,6 +96,8 @@ public final class FrameClock: @unchecked Sendable {
     /// Reports kept: one every 50 ms at most, for the last 30 s.
     private static let window = 600
     private static let spacingNs: Int64 = 50_000_000
+    private static let refitNs: Int64 = 250_000_000
+    private var lastFitNs: Int64 = 0
     private static let minFitSpanNs: Int64 = 2_000_000_000
     /// The share of earliest residuals that places the line.
     private static let edgeShare = 0.01
@@ -135,6 +137,11 @@ public final class FrameClock: @unchecked Sendable {
         }
         frames.append(sample.frame)
         times.append(sample.monoNs)
+        // Refit four times a second: the line moves slowly, and the fit is the costly part.
+        if let current = model, current.epoch == epoch, sample.monoNs - lastFitNs < Self.refitNs {
+            return current
+        }
+        lastFitNs = sample.monoNs
         let fitted = fit()
         current.withLock { $0 = fitted }
         return fitted
