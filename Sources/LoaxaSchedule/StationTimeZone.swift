@@ -4,28 +4,40 @@ import LoaxaCore
 /// The station's time zone, an IANA name (`Asia/Ho_Chi_Minh`), converting between the
 /// station's local clock and `WallTime`.
 ///
-/// Foundation's `TimeZone` supplies the rules. Vietnam has used UTC+7 without daylight saving
+/// The rules come from the system's zoneinfo file (`TZif`), with Foundation's `TimeZone` as
+/// a fallback where that file cannot be read. Vietnam has used UTC+7 without daylight saving
 /// since 1975, but any zone works: a local time that a spring-forward gap skips is moved
 /// forward by the gap's length (02:30 becomes 03:30, as `mktime` and java.time do); a local
 /// time that a fall-back overlap repeats maps to its earlier instant.
 public struct StationTimeZone: Hashable, Sendable, CustomStringConvertible {
     /// The IANA name, as configured.
     public let identifier: String
-    private let zone: TimeZone
+    private let rules: Rules
+
+    private enum Rules: Hashable, Sendable {
+        case tzif(TZif)
+        case foundation(TimeZone)
+    }
 
     /// The zone with IANA name `identifier`; nil when the system does not know it. Offset
     /// names such as `GMT+7` are refused: the station needs a place's rules.
     public init?(identifier: String) {
-        guard !identifier.isEmpty, let zone = TimeZone(identifier: identifier) else { return nil }
+        guard !identifier.isEmpty else { return nil }
         let upper = identifier.uppercased()
         let isOffsetName = (upper.hasPrefix("GMT") || upper.hasPrefix("UTC")) && identifier.count > 3
         guard !isOffsetName else { return nil }
+        if let tzif = TZif(identifier: identifier) {
+            rules = .tzif(tzif)
+        } else if let zone = TimeZone(identifier: identifier) {
+            rules = .foundation(zone)
+        } else {
+            return nil
+        }
         self.identifier = identifier
-        self.zone = zone
     }
 
     private init(zone: TimeZone, identifier: String) {
-        self.zone = zone
+        self.rules = .foundation(zone)
         self.identifier = identifier
     }
 
@@ -37,7 +49,10 @@ public struct StationTimeZone: Hashable, Sendable, CustomStringConvertible {
     /// Seconds to add to UTC to get the station's local clock at `time`.
     public func offsetSeconds(at time: WallTime) -> Int {
         let seconds = floorDivMod(time.microseconds, 1_000_000).0
-        return zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        switch rules {
+        case .tzif(let tzif): return tzif.offset(at: seconds)
+        case .foundation(let zone): return zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        }
     }
 
     /// The instant at which the local clock shows `secondOfDay` seconds after midnight of

@@ -9,7 +9,7 @@ import Testing
     let dir = NSTemporaryDirectory() + "loaxa-missing-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: dir + "/schedules", withIntermediateDirectories: true)
     try FileManager.default.createDirectory(atPath: dir + "/media/a", withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: dir + "/media/a/here.wav", contents: Data())
+    _ = FileManager.default.createFile(atPath: dir + "/media/a/here.wav", contents: Data())
     try "[station]\nname = \"X\"\n".write(toFile: dir + "/loaxa.toml", atomically: true, encoding: .utf8)
     try """
         [[block]]
