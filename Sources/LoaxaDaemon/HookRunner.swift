@@ -48,11 +48,11 @@ final class HookRunner: @unchecked Sendable {
             let seconds = Double(now() - started) / 1e6
             let how: String
             if killed.load(ordering: .relaxed) {
-                how = "killed after \(String(format: "%.1f", seconds)) s (limit \(limit))"
+                how = "killed after \(NumberText.fixed(seconds, 1)) s (limit \(limit))"
             } else if p.terminationReason == .uncaughtSignal {
-                how = "ended by signal \(p.terminationStatus) after \(String(format: "%.1f", seconds)) s"
+                how = "ended by signal \(p.terminationStatus) after \(NumberText.fixed(seconds, 1)) s"
             } else {
-                how = "exited \(p.terminationStatus) after \(String(format: "%.2f", seconds)) s"
+                how = "exited \(p.terminationStatus) after \(NumberText.fixed(seconds, 2)) s"
             }
             let ok = !killed.load(ordering: .relaxed) && p.terminationReason == .exit && p.terminationStatus == 0
             let detail = "\(hook) `\(command)` \(how)" + (text.isEmpty ? "" : ": \(text)")

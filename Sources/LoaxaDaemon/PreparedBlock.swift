@@ -82,9 +82,9 @@ extension PreparedBlock {
         if let sha = item.sha256, let measured = loudness(sha, path) {
             let db = LoudnessGain.gainDB(for: measured, targetLUFS: targetLUFS)
             item.gain = LoudnessGain.linear(db)
-            item.gainNote = String(
-                format: "gain %+.1f dB (measured %.1f LUFS, %.1f dBTP; target %.1f LUFS)",
-                db, measured.integratedLUFS, measured.truePeakDBTP, targetLUFS)
+            item.gainNote = "gain \(NumberText.fixed(db, 1, signed: true)) dB (measured "
+                + "\(NumberText.fixed(measured.integratedLUFS, 1)) LUFS, \(NumberText.fixed(measured.truePeakDBTP, 1)) dBTP; "
+                + "target \(NumberText.fixed(targetLUFS, 1)) LUFS)"
         }
         return item
     }

@@ -1,4 +1,5 @@
 import Crypto
+import LoaxaCore
 import Foundation
 
 /// The content hash that identifies a segment (SPEC §5): SHA-256 of the file's bytes.
@@ -17,6 +18,6 @@ public enum MediaHasher {
         } catch {
             throw MediaError(path: path, message: "read error: \(error.localizedDescription)")
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return NumberText.hex(hasher.finalize())
     }
 }

@@ -20,3 +20,13 @@ import Testing
     #expect(RFC3339.format(t, offsetSeconds: 0) == "2024-05-19T10:30:00.000123Z")
     #expect(RFC3339.format(WallTime(microseconds: -1), offsetSeconds: 0) == "1969-12-31T23:59:59.999999Z")
 }
+
+@Test func numbersAsText() {
+    #expect(NumberText.fixed(3.14159, 2) == "3.14")
+    #expect(NumberText.fixed(-0.04, 1) == "0.0")
+    #expect(NumberText.fixed(-16.96, 1) == "-17.0")
+    #expect(NumberText.fixed(0.9, 1, signed: true) == "+0.9")
+    #expect(NumberText.fixed(2.005, 0) == "2")
+    #expect(NumberText.fixed(10.05, 2) == "10.05")
+    #expect(NumberText.hex([0, 15, 16, 255]) == "000f10ff")
+}
