@@ -51,8 +51,7 @@ import Testing
         }
         #expect(firstReport.contains("unlisted_calls=0"), "\(firstReport)")
         // And the block did air.
-        let export = try station.loaxa(["log", "export", "--format", "json"])
-        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        let records = try station.exportedRecords()
         #expect(records.filter { $0.outcome == "completed" }.count == files.count)
     }
 }

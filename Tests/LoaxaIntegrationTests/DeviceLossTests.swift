@@ -32,8 +32,7 @@ import Testing
         #expect(log.contains("event=device_back"), "\(log)")
         #expect(log.contains("reopen attempt"), "\(log)")
 
-        let export = try station.loaxa(["log", "export", "--format", "json"])
-        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        let records = try station.exportedRecords()
         let summary = records.map { "\($0.media) \($0.outcome ?? "open") \($0.played_ms ?? -1) \($0.reason ?? "")" }
         print("measured: records after an unplug:\n  " + summary.joined(separator: "\n  "))
         // The first segment was cut by the loss, about 2 s in.
@@ -74,8 +73,7 @@ import Testing
         #expect(daemon.isRunning)
         station.stop(daemon)
 
-        let export = try station.loaxa(["log", "export", "--format", "json"])
-        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        let records = try station.exportedRecords()
         try #require(records.count == 2)
         print("measured: after a 400 ms stall: \(records.map { "\($0.media) \($0.outcome ?? "-") underruns \($0.underruns ?? -1)" })")
         #expect(records[0].outcome == "completed" && (records[0].underruns ?? 0) >= 1)

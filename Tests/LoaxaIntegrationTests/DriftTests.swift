@@ -25,7 +25,7 @@ import Testing
             let file = files[i % files.count]
             try station.writeBlock(id: "khoi-\(i)", start: start, files: [file], name: "khoi-\(i).toml")
             starts.append(start)
-            refs.append(station.dir + "/media/test/" + file)
+            refs.append(file)
         }
         let daemon = try station.startDaemon()
         let end = starts.last! + 5_000_000
@@ -33,12 +33,7 @@ import Testing
         #expect(daemon.isRunning, "loaxad exited early: \(station.daemonLog)")
         station.stop(daemon)
 
-        let analysis = try runProgram(
-            "/usr/bin/env",
-            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", station.capturePrefix,
-             "--rate", "48000", "--channels", "2", "--ppm", "\(ppm)"] + refs)
-        try #require(analysis.status == 0, "analyser: \(analysis.stderr)\n\(analysis.stdout)\ndaemon: \(station.daemonLog)")
-        let capture = try JSONDecoder().decode(CaptureAnalysis.self, from: Data(analysis.stdout.utf8))
+        let (capture, _) = try station.analyzeCapture(refs, ppm: ppm)
         try #require(capture.segments.count == count)
         var errors: [Double] = []
         for (segment, start) in zip(capture.segments, starts) {

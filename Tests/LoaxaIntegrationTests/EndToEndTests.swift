@@ -91,13 +91,7 @@ struct EndToEndTests {
         #expect(down.status == 3)
         #expect(down.stderr.contains("not reachable") && down.stderr.contains("loaxad"))
 
-        let refs = aired.map { station.dir + "/media/test/" + $0 }
-        let analysis = try runProgram(
-            "/usr/bin/env",
-            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", station.capturePrefix,
-             "--rate", "48000", "--channels", "2"] + refs)
-        try #require(analysis.status == 0, "analyser: \(analysis.stderr)\n\(analysis.stdout)\ndaemon: \(station.daemonLog)")
-        let capture = try JSONDecoder().decode(CaptureAnalysis.self, from: Data(analysis.stdout.utf8))
+        let (capture, _) = try station.analyzeCapture(aired)
         try #require(capture.segments.count == aired.count)
 
         // The block's first frame reached the "DAC" at its scheduled time.
@@ -117,9 +111,7 @@ struct EndToEndTests {
         }
 
         // The exported log agrees with the capture, to the millisecond.
-        let export = try station.loaxa(["log", "export", "--format", "json"])
-        try #require(export.status == 0, "export failed: \(export.stderr)")
-        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        let records = try station.exportedRecords()
         let completed = records.filter { $0.outcome == "completed" }
         #expect(completed.map(\.media) == aired.map { "test/" + $0 })
         for (record, seg) in zip(completed, capture.segments) {

@@ -36,12 +36,7 @@ import Testing
         #expect(log.contains("after_block") && log.contains("killed after"), "\(log)")
 
         // The failing hook did not hold the block up.
-        let analysis = try runProgram(
-            "/usr/bin/env",
-            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", station.capturePrefix,
-             "--rate", "48000", "--channels", "2", station.dir + "/media/test/chirp-48k.flac"])
-        try #require(analysis.status == 0, "analyser: \(analysis.stderr)")
-        let capture = try JSONDecoder().decode(CaptureAnalysis.self, from: Data(analysis.stdout.utf8))
+        let (capture, _) = try station.analyzeCapture(["chirp-48k.flac"])
         let error = Double(capture.segments[0].start_realtime_ns! - start.microseconds * 1000) / 1e6
         #expect(abs(error) <= 1.0, "block start error \(error) ms")
     }

@@ -24,14 +24,9 @@ struct MeasuredLoudness: Decodable {
         while WallTime.now() < start + 16_000_000 && daemon.isRunning { usleep(200_000) }
         station.stop(daemon)
 
-        let refs = files.map { station.dir + "/media/test/" + $0 }
-        let analysis = try runProgram(
-            "/usr/bin/env",
-            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", station.capturePrefix,
-             "--rate", "48000", "--channels", "2"] + refs)
-        try #require(analysis.status == 0, "analyser: \(analysis.stderr)\n\(station.daemonLog)")
+        let (_, analysisJSON) = try station.analyzeCapture(files)
         let analysisPath = station.dir + "/analysis.json"
-        try analysis.stdout.write(toFile: analysisPath, atomically: true, encoding: .utf8)
+        try analysisJSON.write(toFile: analysisPath, atomically: true, encoding: .utf8)
         let measured = try runProgram(
             "/usr/bin/env",
             ["python3", Environment.packageRoot + "/tools/measure_loudness.py", "--capture", station.capturePrefix,

@@ -143,6 +143,26 @@ struct TestStation {
         process.waitUntilExit()
     }
 
+    /// Runs tools/analyze_capture.py on this station's capture with `files` (names under
+    /// media/test/) as the references, in airing order. Returns the raw JSON too.
+    func analyzeCapture(_ files: [String], ppm: Int = 0) throws -> (CaptureAnalysis, String) {
+        let result = try runProgram(
+            "/usr/bin/env",
+            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", capturePrefix,
+             "--rate", "48000", "--channels", "2", "--ppm", "\(ppm)"] + files.map { dir + "/media/test/" + $0 })
+        guard result.status == 0 else {
+            throw StationError("analyser: \(result.stderr)\n\(result.stdout)\ndaemon: \(daemonLog)")
+        }
+        return (try JSONDecoder().decode(CaptureAnalysis.self, from: Data(result.stdout.utf8)), result.stdout)
+    }
+
+    /// The airplay records, through `loaxa log export --format json`.
+    func exportedRecords() throws -> [ExportedRecord] {
+        let export = try loaxa(["log", "export", "--format", "json"])
+        guard export.status == 0 else { throw StationError("export failed: \(export.stderr)") }
+        return try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+    }
+
     var daemonLog: String { (try? String(contentsOfFile: dir + "/loaxad.log", encoding: .utf8)) ?? "" }
 }
 

@@ -29,13 +29,7 @@ import Testing
         while WallTime.now() < airsAt + 5_000_000 && daemon.isRunning { usleep(200_000) }
         station.stop(daemon)
 
-        let analysis = try runProgram(
-            "/usr/bin/env",
-            ["python3", Environment.packageRoot + "/tools/analyze_capture.py", "--capture", station.capturePrefix,
-             "--rate", "48000", "--channels", "2",
-             station.dir + "/media/test/chirp-48k.flac", station.dir + "/media/test/noise-speech.opus"])
-        try #require(analysis.status == 0, "analyser: \(analysis.stderr)\n\(analysis.stdout)\ndaemon: \(station.daemonLog)")
-        let capture = try JSONDecoder().decode(CaptureAnalysis.self, from: Data(analysis.stdout.utf8))
+        let (capture, _) = try station.analyzeCapture(["chirp-48k.flac", "noise-speech.opus"])
         let firstError = Double(capture.segments[0].start_realtime_ns! - first.microseconds * 1000) / 1e6
         let secondError = Double(capture.segments[1].start_realtime_ns! - airsAt.microseconds * 1000) / 1e6
         print("measured: clock step \(step / 1000) ms, first block \(firstError) ms, second block \(secondError) ms from the (stepped) schedule")
@@ -44,8 +38,7 @@ import Testing
         #expect(station.daemonLog.contains("event=wall_clock_stepped"))
 
         // The log keeps the daemon's (corrected) wall time: the second block at its time.
-        let export = try station.loaxa(["log", "export", "--format", "json"])
-        let records = try JSONDecoder().decode([ExportedRecord].self, from: Data(export.stdout.utf8))
+        let records = try station.exportedRecords()
         let started = try #require(records.last?.started_at.flatMap(parseRFC3339))
         #expect(abs(started - second.microseconds) <= 1000, "started_at \(records.last?.started_at ?? "-")")
     }
