@@ -3,7 +3,7 @@
 set -euo pipefail
 packages=(
   pkg-config libasound2-dev libsndfile1-dev libsoxr-dev libebur128-dev libsqlite3-dev
-  alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg python3 python3-numpy python3-scipy
+  alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg stress-ng python3 python3-numpy python3-scipy
 )
 missing=()
 for p in "${packages[@]}"; do
