@@ -34,6 +34,7 @@ final class Renderer: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
+    private let wake = DispatchSemaphore(value: 0)
     let onAir = Mutex<OnAirSnapshot?>(nil)
 
     static let chunk = 1024
@@ -113,6 +114,7 @@ final class Renderer: @unchecked Sendable {
     /// Stops rendering and records how what was on air ended: cut where the card was.
     func stop(reason: String) {
         guard running.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wake.signal()
         finished.wait()
         guard let model = output.clock.update() else { return }
         let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
@@ -138,7 +140,9 @@ final class Renderer: @unchecked Sendable {
                 output.ring.advancePublished(to: pos)
                 writeSilence(Int(max(0, target - pos)))
             }
-            usleep(10_000)
+            // The ring holds a second ahead, so waking 25 times a second is plenty; every
+            // wake-up costs a context switch, which is most of an idle daemon's CPU.
+            _ = wake.wait(timeout: .now() + .milliseconds(40))
         }
     }
 
