@@ -3,7 +3,7 @@ SWIFT ?= swift
 TEST_AUDIO := .build/test-audio
 VCARD := tools/vcard/build/libasound_module_pcm_loaxavcard.so
 
-.PHONY: all deps build release vcard test-audio test demo clean
+.PHONY: all deps build release vcard test-audio test demo bench soak clean
 
 all: build
 
@@ -34,6 +34,15 @@ test: deps vcard test-audio
 
 demo: release vcard
 	@bash tools/demo.sh $$($(SWIFT) build -c release --show-bin-path)
+
+# loaxad against mpd, each through its own virtual card; writes docs/BENCHMARKS.md
+# (about 40 minutes; the raw results stay in .build/bench/).
+bench: release vcard
+	@bash tools/bench/run.sh $$($(SWIFT) build -c release --show-bin-path)
+
+# Long checks: a block played while stress-ng keeps every core busy.
+soak: release vcard
+	@bash tools/bench/soak.sh $$($(SWIFT) build -c release --show-bin-path)
 
 clean:
 	rm -rf .build tools/vcard/build var

@@ -2,7 +2,8 @@
  * loaxavcard: a paced virtual ALSA playback card (alsa-lib ioplug plugin).
  *
  * The card consumes frames at the negotiated rate, skewed by a configurable
- * crystal error (ppm), measured against CLOCK_MONOTONIC.  Everything it
+ * crystal error (ppm) and optionally sped up (speed, for benchmarks that play
+ * long material in less time), measured against CLOCK_MONOTONIC.  Everything it
  * "plays" is appended to a capture file, and every run (a continuous stretch
  * of playing) is described by one line in a runs file, so a test can tell
  * when each captured frame reached the virtual DAC.  See README.md.
@@ -13,7 +14,8 @@
  * the segment's first frame seg_base; while running, the true hardware
  * position is
  *
- *     pos(t) = seg_base + floor((t - t0) * fps),  fps = rate * (1 + ppm/1e6) / 1e9
+ *     pos(t) = seg_base + floor((t - t0) * fps),
+ *     fps = rate * speed * (1 + ppm/1e6) / 1e9
  *
  * so frame k reaches the DAC at t0 + (k - seg_base) / fps.  The stream
  * underruns (xrun) as soon as pos(t) reaches the application pointer.  A
@@ -71,6 +73,7 @@ struct vcard {
 	/* configuration */
 	char *capture;		/* capture path prefix or NULL */
 	double ppm;
+	double speed;		/* > 0; 1 is real time */
 	bool period_position;
 	unsigned int jitter_us;
 	char *vanish_file;
@@ -840,7 +843,8 @@ static int vc_hw_params(snd_pcm_ioplug_t *io, snd_pcm_hw_params_t *params)
 	vc->period = io->period_size;
 	vc->buffer = io->buffer_size;
 	vc->avail_min = vc->period;
-	vc->fps = (long double)vc->rate * (1.0L + (long double)vc->ppm / 1e6L) / 1e9L;
+	vc->fps = (long double)vc->rate * (long double)vc->speed *
+		  (1.0L + (long double)vc->ppm / 1e6L) / 1e9L;
 	vc->have_hw = true;
 	rearm_l(vc, now, appl_l(vc));
 out:
@@ -906,7 +910,20 @@ static int vc_poll_revents(snd_pcm_ioplug_t *io, struct pollfd *pfd, unsigned in
 		if (xrun_check_l(vc, now)) {
 			ev = POLLOUT | POLLERR;
 		} else if (draining_l(vc)) {
-			ev = POLLOUT;	/* let ioplug re-check the position */
+			/*
+			 * Like a kernel driver at its period interrupt, the
+			 * card ends a drain by itself once the last frame has
+			 * played: an application that polls and only reads
+			 * snd_pcm_state() (ioplug's does not look at the
+			 * position) sees the stream leave DRAINING.
+			 */
+			if (pos_true_l(vc, now) >= w) {
+				session_end_l(vc, w, true);
+				vc->st = VC_IDLE;
+				vc->last_rep = w;
+				snd_pcm_ioplug_set_state(&vc->io, SND_PCM_STATE_SETUP);
+			}
+			ev = POLLOUT;
 		} else {
 			p = pos_reported_l(vc, now, false);
 			if (vc->buffer - (w - p) >= vc->avail_min)
@@ -933,8 +950,8 @@ static void vc_dump(snd_pcm_ioplug_t *io, snd_output_t *out)
 {
 	struct vcard *vc = io->private_data;
 
-	snd_output_printf(out, "Loaxa virtual card: ppm %g%s jitter %u us capture %s\n",
-			  vc->ppm, vc->period_position ? " period_position" : "",
+	snd_output_printf(out, "Loaxa virtual card: ppm %g speed %g%s jitter %u us capture %s\n",
+			  vc->ppm, vc->speed, vc->period_position ? " period_position" : "",
 			  vc->jitter_us, vc->capture ? vc->capture : "(none)");
 	if (io->pcm && snd_pcm_state(io->pcm) != SND_PCM_STATE_OPEN) {
 		snd_output_printf(out, "Its setup is:\n");
@@ -1189,6 +1206,7 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 	vc->raw_fd = -1;
 	vc->tfd = -1;
 	vc->vanish_after_ms = -1;
+	vc->speed = 1.0;
 
 	snd_config_for_each(i, next, conf) {
 		snd_config_t *n = snd_config_iterator_entry(i);
@@ -1202,6 +1220,8 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 			err = get_str(n, id, &vc->capture);
 		else if (!strcmp(id, "ppm"))
 			err = get_real(n, id, &vc->ppm);
+		else if (!strcmp(id, "speed"))
+			err = get_real(n, id, &vc->speed);
 		else if (!strcmp(id, "rates"))
 			err = parse_list(n, id, vc->rates, &vc->n_rates, false);
 		else if (!strcmp(id, "channels"))
@@ -1241,6 +1261,11 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 	}
 	if (vc->ppm <= -1e6 || vc->ppm >= 1e6) {
 		SNDERR("loaxavcard: ppm out of range");
+		err = -EINVAL;
+		goto fail;
+	}
+	if (!(vc->speed >= 0.01 && vc->speed <= 1000)) {
+		SNDERR("loaxavcard: speed outside 0.01..1000");
 		err = -EINVAL;
 		goto fail;
 	}

@@ -492,6 +492,123 @@ static void test_ppm(void)
 	      (slow / 48000 - 1) * 1e6);
 }
 
+/*
+ * speed 4: 2 s of audio plays (and drains) in about 0.5 s of CLOCK_MONOTONIC,
+ * poll() wakes at the sped-up period boundaries, the capture is complete and
+ * the DAC times follow start + frames / (rate * speed).
+ */
+static void test_speed(void)
+{
+	enum { TOTAL = 96000, CHUNK = 480 };
+	const struct setup *s = &S16_48K;
+	char dir[DIRLEN];
+	struct run r[2];
+	snd_pcm_t *pcm;
+	snd_pcm_status_t *st;
+	uint64_t w = 0;
+	int64_t t_first, t_end;
+	static double err_ns[256];
+	static int64_t ts[256], dl[256], ww[256];
+	int n = 0, i, err;
+
+	if (!use_card(dir, sizeof(dir), "speed", "speed 4") || !(pcm = open_card(s, 0)))
+		return;
+	snd_pcm_status_alloca(&st);
+	t_first = mono();
+	while (w < TOTAL) {
+		snd_htimestamp_t t;
+		if (!CHECK(write_frames(pcm, s, &w, CHUNK) == CHUNK, "write"))
+			break;
+		if (w < s->buffer || n >= 256)
+			continue;
+		snd_pcm_status(pcm, st);
+		snd_pcm_status_get_htstamp(st, &t);
+		ts[n] = ts_ns(&t);
+		dl[n] = snd_pcm_status_get_delay(st);
+		ww[n] = (int64_t)w;
+		n++;
+	}
+	err = snd_pcm_drain(pcm);
+	t_end = mono();
+	CHECK(err == 0, "drain: %s", snd_strerror(err));
+	snd_pcm_close(pcm);
+
+	note("2 s of audio at speed 4 took %.1f ms", (double)(t_end - t_first) / 1e6);
+	CHECK(llabs(t_end - t_first - 500000000LL) < 30000000LL, "elapsed %.3f s",
+	      (double)(t_end - t_first) / 1e9);
+	if (!CHECK(read_runs(dir, r, 2) == 1, "one runs line"))
+		return;
+	/* the runs line is unchanged: the nominal rate, not rate * speed */
+	CHECK(r[0].rate == 48000 && r[0].played == TOTAL, "runs line rate %u played %llu",
+	      r[0].rate, r[0].played);
+	CHECK(file_size(dir, "capture.raw") == TOTAL * 4, "capture size");
+	CHECK(capture_matches(dir, s, 0, 0, TOTAL), "capture content");
+	/* DAC time = start + frames / (rate * speed): tstamp + delay / (rate * speed) */
+	for (i = 0; i < n; i++)
+		err_ns[i] = (double)ts[i] + (double)dl[i] * 1e9 / (48000.0 * 4) -
+			((double)r[0].mono + (double)((uint64_t)ww[i] - r[0].offset) * 1e9 / (48000.0 * 4));
+	CHECK(error_stats("status tstamp+delay/(rate*speed):", err_ns, n) < 100000,
+	      "timing at speed 4 too far off");
+}
+
+/*
+ * A non-blocking drain that an application finishes the way mpd does: poll()
+ * and snd_pcm_state() only, never reading the position.  The card ends the
+ * drain by itself once the last frame has played, without a busy loop.
+ */
+static void test_nonblock_drain(void)
+{
+	const struct setup *s = &S16_48K;
+	char dir[DIRLEN];
+	struct run r[2];
+	struct pollfd pfd[4];
+	snd_pcm_t *pcm;
+	uint64_t w = 0;
+	int64_t t_drain, t_done = 0;
+	int nfds, wakeups = 0, err;
+	long res;
+
+	/* as mpd does: open blocking, then switch (ioplug only sees the switch) */
+	if (!use_card(dir, sizeof(dir), "nbdrain", NULL) || !(pcm = open_card(s, 0)))
+		return;
+	snd_pcm_nonblock(pcm, 1);
+	nfds = snd_pcm_poll_descriptors(pcm, pfd, 4);
+	/* 0.3 s: write what fits, wait for room with poll() */
+	while (w < 14400) {
+		res = write_frames(pcm, s, &w, 480);
+		if (res == -EAGAIN) {
+			poll(pfd, (nfds_t)nfds, 1000);
+			continue;
+		}
+		if (!CHECK(res == 480, "write: %s", snd_strerror((int)res)))
+			break;
+	}
+	t_drain = mono();
+	err = snd_pcm_drain(pcm);
+	CHECK(err == -EAGAIN, "non-blocking drain gave %s", snd_strerror(err));
+	while (snd_pcm_state(pcm) == SND_PCM_STATE_DRAINING && wakeups < 1000) {
+		unsigned short rev = 0;
+		if (!CHECK(poll(pfd, (nfds_t)nfds, 1000) == 1, "poll timed out while draining"))
+			break;
+		snd_pcm_poll_descriptors_revents(pcm, pfd, (unsigned int)nfds, &rev);
+		wakeups++;
+	}
+	t_done = mono();
+	note("drain of %.1f ms ended after %d wakeups, %.1f ms", (double)s->buffer / 48.0,
+	     wakeups, (double)(t_done - t_drain) / 1e6);
+	CHECK(snd_pcm_state(pcm) == SND_PCM_STATE_SETUP, "state %s after the drain",
+	      snd_pcm_state_name(snd_pcm_state(pcm)));
+	CHECK(wakeups <= 20, "%d wakeups: busy loop while draining", wakeups);
+	CHECK(t_done - t_drain < 200000000, "drain took %.1f ms", (double)(t_done - t_drain) / 1e6);
+	/* the stream can be prepared and used again */
+	err = snd_pcm_prepare(pcm);
+	CHECK(err == 0, "prepare after drain: %s", snd_strerror(err));
+	snd_pcm_close(pcm);
+	if (CHECK(read_runs(dir, r, 2) == 1, "one runs line"))
+		CHECK(r[0].played == w, "played %llu of %llu", r[0].played, (unsigned long long)w);
+	CHECK(capture_matches(dir, s, 0, 0, w), "capture content");
+}
+
 /* (c) an application that stops writing gets an underrun, then a second run */
 static void test_xrun(void)
 {
@@ -1078,6 +1195,8 @@ int main(int argc, char **argv)
 	} tests[] = {
 		{ "play 2 s, pacing, capture, runs, timestamps", test_play },
 		{ "ppm +3000 faster than -3000", test_ppm },
+		{ "speed 4: 2 s drains in 0.5 s", test_speed },
+		{ "non-blocking drain ends by itself", test_nonblock_drain },
 		{ "underrun, recovery, second run", test_xrun },
 		{ "refuse_open, absent_file, busy, capture", test_open_failures },
 		{ "unplug mid-stream (vanish_file, vanish_after_ms)", test_vanish },
