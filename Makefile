@@ -41,8 +41,13 @@ bench: release vcard
 	@bash tools/bench/run.sh $$($(SWIFT) build -c release --show-bin-path)
 
 # Long checks: a block played while stress-ng keeps every core busy.
-soak: release vcard
+# Long runs: five minutes under full CPU load, then ten minutes of ±3000 ppm cards with a
+# block every two minutes.
+soak: release vcard test-audio
 	@bash tools/bench/soak.sh $$($(SWIFT) build -c release --show-bin-path)
+	$(SWIFT) build --build-tests
+	LOAXA_DRIFT_MINUTES=10 LOAXA_TEST_AUDIO=$(CURDIR)/$(TEST_AUDIO) LOAXA_VCARD=$(CURDIR)/$(VCARD) \
+	  LOAXA_BIN=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --filter DriftTests
 
 clean:
 	rm -rf .build tools/vcard/build var
