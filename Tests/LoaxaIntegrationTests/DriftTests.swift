@@ -11,7 +11,8 @@ import Testing
     func blocksStartOnTimeOnADriftingCard(ppm: Int) throws {
         let minutes = Int(ProcessInfo.processInfo.environment["LOAXA_DRIFT_MINUTES"] ?? "") ?? 0
         let spacing: Int64 = minutes > 0 ? 120 : 20
-        let count = minutes > 0 ? max(2, minutes * 60 / Int(spacing)) : 2
+        // Blocks at 0, 2, 4, … minutes: a run of at least `minutes`.
+        let count = minutes > 0 ? minutes * 60 / Int(spacing) + 1 : 2
         let station = try TestStation(cardParameters: ["ppm", "\(ppm)", "period_position", "true", "jitter_us", "200"])
         try station.writeConfig()
         let files = ["chirp-48k.flac", "noise-speech.opus"]
