@@ -2,6 +2,7 @@
 """Writes docs/BENCHMARKS.md from the JSON results of tools/bench/run.sh.
 
 Usage: report.py --results DIR --out FILE --speed N --elapsed SECONDS [--quick 0|1]
+                 [--finished "YYYY-MM-DD HH:MM UTC"]
 """
 
 import argparse
@@ -66,6 +67,7 @@ def main():
     p.add_argument("--speed", type=float, required=True)
     p.add_argument("--elapsed", type=int, required=True)
     p.add_argument("--quick", default="0")
+    p.add_argument("--finished", default=None, help="when the run ended (default: now)")
     a = p.parse_args()
     R = lambda name, prog: load(a.results, name, prog)  # noqa: E731
     speed = f"{a.speed:g}"
@@ -76,7 +78,7 @@ def main():
     alsa = sh("dpkg-query", "-W", "-f=${Version}", "libasound2")
     soxr = sh("dpkg-query", "-W", "-f=${Version}", "libsoxr0")
     debian = open("/etc/debian_version").read().strip() if os.path.exists("/etc/debian_version") else "?"
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = a.finished or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
     L, M = "loaxad", "mpd"
     rows = []
@@ -198,6 +200,28 @@ def main():
               f"{r['peak_rss_kib'] / MIB:.1f} MiB | "
               f"{(r.get('max_sampled_rss_while_playing_kib') or 0) / MIB:.1f} MiB | "
               f"{r.get('card_underruns')}{'' if r.get('ok') else ' (did not complete)'} |")
+    w("")
+
+    # the speed-up: CPU per audio hour = work per audio hour + time-driven work / speed
+    w("### What the speed-up hides")
+    w("")
+    w("Some work is done per frame (decoding, resampling, copying) and some per second of wall "
+      "time (timers, polling, a clock fit, heartbeats). At card speed ×S an audio hour lasts 1/S "
+      "of an hour, so the second kind shrinks S times. From the ×1 and the ×" + speed + " figure of "
+      "each format, CPU s per audio hour = A + B / speed gives A, the work per audio hour, and B, "
+      "the work per wall-clock hour whatever is played:")
+    w("")
+    w("| format | program | ×1 | ×" + speed + " | A: per audio hour | B: per wall-clock hour |")
+    w("|---|---|---|---|---|---|")
+    for fmt, label in (("opus", "Opus 48 kHz"), ("mp3", "MP3 44.1 kHz")):
+        for prog in (L, M):
+            c1 = val(R(f"3min-{fmt}", prog), "cpu_seconds_per_audio_hour")
+            cs = val(R(f"hour-{fmt}", prog), "cpu_seconds_per_audio_hour")
+            if c1 is None or cs is None or a.speed == 1:
+                w(f"| {label} | {prog} | {c1} | {cs} | n/a | n/a |")
+                continue
+            bb = (c1 - cs) / (1 - 1 / a.speed)
+            w(f"| {label} | {prog} | {c1:.1f} s | {cs:.1f} s | {c1 - bb:.1f} s | {bb:.1f} s |")
     w("")
 
     # details: joins

@@ -84,7 +84,7 @@ elapsed=$(($(date +%s) - began))
 report="$root/docs/BENCHMARKS.md"
 [ "$quick" = 1 ] && report="$out/BENCHMARKS.md"
 python3 tools/bench/report.py --results "$results" --out "$report" --speed "$speed" \
-  --elapsed "$elapsed" --quick "$quick"
+  --elapsed "$elapsed" --quick "$quick" --finished "$(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "bench: wrote $report in $((elapsed / 60)) min $((elapsed % 60)) s"
 if [ "$failed" -gt 0 ]; then
   echo "bench: $failed measurement(s) did not complete" >&2
