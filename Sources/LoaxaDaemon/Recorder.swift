@@ -8,7 +8,7 @@ import Synchronization
 ///
 /// Events wait in a bounded queue in memory; a write that fails (a full disk, say) is
 /// retried a second later with the events still in order, and nothing is dropped silently:
-/// if the queue ever fills, the oldest heartbeats go first and the loss is counted.
+/// if the queue ever fills, the oldest heartbeats go first and each drop is logged.
 final class Recorder: @unchecked Sendable {
     let log: AirplayLog
     let logger: Logger
@@ -20,7 +20,6 @@ final class Recorder: @unchecked Sendable {
     private var thread: Thread?
     /// The last write error, while writes fail.
     let lastError = Mutex<String?>(nil)
-    let droppedHeartbeats = Atomic<Int>(0)
     private static let capacity = 100_000
 
     init(log: AirplayLog, logger: Logger, zone: @escaping @Sendable (WallTime) -> Int) {
@@ -35,17 +34,11 @@ final class Recorder: @unchecked Sendable {
         queue.withLock { q in
             if q.count >= Self.capacity, let i = q.firstIndex(where: { $0.kind == .segmentHeartbeat }) {
                 q.remove(at: i)
-                droppedHeartbeats.wrappingAdd(1, ordering: .relaxed)
+                logger.warning("airplay log queue full: an older heartbeat was dropped to keep start and end events")
             }
             q.append(event)
         }
         wake.signal()
-    }
-
-    /// Writes `event` now, on the caller's thread, after everything queued before it.
-    func recordNow(_ event: AirplayEvent) {
-        record(event)
-        flush()
     }
 
     func start() {

@@ -62,14 +62,12 @@ extension ALSAOutput {
             }
             let waited = snd_pcm_wait(pcm, 200)
             if waited < 0 {
-                if !recover(pcm, code: Int32(waited)) { lose(code: Int32(waited)) }
-                else { epoch += 1 }
+                recoverOrLose(pcm, code: Int32(waited), epoch: &epoch)
                 continue
             }
             var avail = Int(snd_pcm_avail_update(pcm))
             if avail < 0 {
-                if !recover(pcm, code: Int32(avail)) { lose(code: Int32(avail)) }
-                else { epoch += 1 }
+                recoverOrLose(pcm, code: Int32(avail), epoch: &epoch)
                 continue
             }
             var failed = false
@@ -81,7 +79,7 @@ extension ALSAOutput {
                     if n < 0 {
                         // The rest of this period is lost; the restarted stream is a new
                         // clock epoch, so later frames still land at their right times.
-                        if !recover(pcm, code: Int32(n)) { lose(code: Int32(n)) } else { epoch += 1 }
+                        recoverOrLose(pcm, code: Int32(n), epoch: &epoch)
                         failed = true
                         break
                     }
@@ -119,6 +117,17 @@ extension ALSAOutput {
             stamp = before + (after - before) / 2
         }
         clockSlot.publish(ClockSample(frame: position - delay, monoNs: stamp, epoch: epoch))
+    }
+
+    /// Recovers from an error, starting a new clock epoch (the restarted stream maps to
+    /// time afresh), or, if the device is gone, closes it for the loop to reopen.
+    @inline(__always)
+    func recoverOrLose(_ pcm: OpaquePointer, code: Int32, epoch: inout Int64) {
+        if recover(pcm, code: code) {
+            epoch += 1
+        } else {
+            lose(code: code)
+        }
     }
 
     /// Recovers from an underrun or a suspend. Returns false if the device is gone.
