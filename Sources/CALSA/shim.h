@@ -5,11 +5,12 @@
 
 /// Configures an open playback PCM: interleaved S16_LE at exactly `rate` and `channels`,
 /// period and buffer near the sizes asked (updated to what the device granted), a start
-/// threshold of one full buffer, and monotonic timestamps in snd_pcm_status.
+/// threshold of one full buffer, a wake-up once `wake` frames are free (at least a period,
+/// at most the buffer less a period), and monotonic timestamps in snd_pcm_status.
 /// Returns 0 or a negative errno; on failure `what` names the step that failed.
 static inline int loaxa_pcm_configure(snd_pcm_t *pcm, unsigned rate, unsigned channels,
                                       snd_pcm_uframes_t *period, snd_pcm_uframes_t *buffer,
-                                      const char **what) {
+                                      snd_pcm_uframes_t *wake, const char **what) {
     snd_pcm_hw_params_t *hw;
     snd_pcm_sw_params_t *sw;
     snd_pcm_hw_params_alloca(&hw);
@@ -33,13 +34,15 @@ static inline int loaxa_pcm_configure(snd_pcm_t *pcm, unsigned rate, unsigned ch
     if ((err = snd_pcm_hw_params(pcm, hw)) < 0) return err;
     snd_pcm_hw_params_get_period_size(hw, period, NULL);
     snd_pcm_hw_params_get_buffer_size(hw, buffer);
+    if (*wake > *buffer - *period) *wake = *buffer - *period;
+    if (*wake < *period) *wake = *period;
 
     *what = "snd_pcm_sw_params_current";
     if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0) return err;
     *what = "snd_pcm_sw_params_set_start_threshold";
     if ((err = snd_pcm_sw_params_set_start_threshold(pcm, sw, *buffer)) < 0) return err;
     *what = "snd_pcm_sw_params_set_avail_min";
-    if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, *period)) < 0) return err;
+    if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, *wake)) < 0) return err;
     *what = "snd_pcm_sw_params_set_tstamp_mode";
     if ((err = snd_pcm_sw_params_set_tstamp_mode(pcm, sw, SND_PCM_TSTAMP_ENABLE)) < 0) return err;
     *what = "snd_pcm_sw_params_set_tstamp_type";

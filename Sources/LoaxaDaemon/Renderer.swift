@@ -140,9 +140,9 @@ final class Renderer: @unchecked Sendable {
                 output.ring.advancePublished(to: pos)
                 writeSilence(Int(max(0, target - pos)))
             }
-            // The ring holds a second ahead, so waking 25 times a second is plenty; every
+            // The ring holds a second ahead, so waking five times a second is plenty; every
             // wake-up costs a context switch, which is most of an idle daemon's CPU.
-            _ = wake.wait(timeout: .now() + .milliseconds(40))
+            _ = wake.wait(timeout: .now() + .milliseconds(200))
         }
     }
 

@@ -30,18 +30,21 @@ extension ALSAOutput {
         realtime.store(ok, ordering: .releasing)
     }
 
-    /// The loop: wait for room in the device buffer, fill it from the ring a period at a
-    /// time, publish the card's position. Everything it uses is allocated before it starts.
+    /// The loop: wait until the card has played `wakeFrames`, top its buffer up from the
+    /// ring in whole periods, publish the card's position. Everything it uses is allocated
+    /// before it starts.
     func runAudioLoop() {
         let channels = settings.channels
         let period = grantedPeriod
-        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: period * channels)
+        // Room for a whole buffer: one write tops it up however late the wake-up was.
+        let scratchFrames = grantedBuffer
+        let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: scratchFrames * channels)
         defer { scratch.deallocate() }
         var status: OpaquePointer?
         snd_pcm_status_malloc(&status)
         defer { snd_pcm_status_free(status) }
         // Lock what the loop touches (the ring, its scratch buffer) into RAM.
-        let locked = ring.lockMemory() && mlock(scratch, period * channels * MemoryLayout<Int16>.size) == 0
+        let locked = ring.lockMemory() && mlock(scratch, scratchFrames * channels * MemoryLayout<Int16>.size) == 0
         memoryLocked.store(locked, ordering: .releasing)
         // From here on the thread carries its name: tools that watch the loop (the
         // allocation counter of the tests) know it by this name.
@@ -49,8 +52,6 @@ extension ALSAOutput {
 
         var position: Int64 = 0
         var epoch: Int64 = 0
-        var passes = 0
-        var reportedEpoch: Int64 = -1
         stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
         defer { setThreadName("loaxa-audio-end") }
 
@@ -60,42 +61,37 @@ extension ALSAOutput {
                 epoch += 1
                 continue
             }
-            let waited = snd_pcm_wait(pcm, 200)
+            let waited = snd_pcm_wait(pcm, 500)
             if waited < 0 {
                 recoverOrLose(pcm, code: Int32(waited), epoch: &epoch)
                 continue
             }
-            var avail = Int(snd_pcm_avail_update(pcm))
+            let avail = Int(snd_pcm_avail_update(pcm))
             if avail < 0 {
                 recoverOrLose(pcm, code: Int32(avail), epoch: &epoch)
                 continue
             }
-            var failed = false
-            while avail >= period && !failed {
-                ring.consume(into: scratch, at: position, frames: period)
+            // Whole periods only, so that every write ends on a period boundary.
+            let frames = min(avail, scratchFrames) / period * period
+            if frames > 0 {
+                ring.consume(into: scratch, at: position, frames: frames)
                 var done = 0
-                while done < period {
-                    let n = Int(snd_pcm_writei(pcm, scratch + done * channels, snd_pcm_uframes_t(period - done)))
+                while done < frames {
+                    let n = Int(snd_pcm_writei(pcm, scratch + done * channels, snd_pcm_uframes_t(frames - done)))
                     if n < 0 {
-                        // The rest of this period is lost; the restarted stream is a new
-                        // clock epoch, so later frames still land at their right times.
+                        // The rest of this write is lost; the restarted stream is a new clock
+                        // epoch, so later frames still land at their right times.
                         recoverOrLose(pcm, code: Int32(n), epoch: &epoch)
-                        failed = true
                         break
                     }
                     done += n
                 }
-                position += Int64(period)
-                avail -= period
+                position += Int64(frames)
+                if done < frames { continue }
             }
-            if failed { continue }
-            // The frame clock keeps one report in 50 ms: reading the card's position every
-            // third pass (60 ms at 20 ms periods) is enough, and saves the rest of the calls.
-            passes &+= 1
-            if passes % 3 == 0 || epoch != reportedEpoch {
-                reportedEpoch = epoch
-                publishPosition(pcm, status: status, position: position, epoch: epoch)
-            }
+            // One position report per wake-up: the thread wakes at a period boundary, when a
+            // card that moves its position once a period has just moved it.
+            publishPosition(pcm, status: status, position: position, epoch: epoch)
         }
     }
 

@@ -24,21 +24,31 @@ public struct OutputSettings: Sendable, Hashable {
     public var device: String
     public var rate: Int
     public var channels: Int
-    /// Frames per period asked of the device (the audio thread wakes once a period).
+    /// Frames per period asked of the device: the granularity of the card's position and
+    /// of each write.
     public var periodFrames: Int
     /// Frames in the device buffer: how long the card plays on if the thread stalls.
     public var bufferFrames: Int
+    /// Free frames in the device buffer that wake the audio thread: it sleeps while the card
+    /// plays this much, then tops the buffer up in one write.
+    public var wakeFrames: Int
     /// The renderer's look-ahead ring, in frames.
     public var ringFrames: Int
 
-    public init(device: String, rate: Int, channels: Int, periodFrames: Int? = nil, bufferFrames: Int? = nil, ringFrames: Int? = nil) {
+    public init(
+        device: String, rate: Int, channels: Int, periodFrames: Int? = nil, bufferFrames: Int? = nil,
+        wakeFrames: Int? = nil, ringFrames: Int? = nil
+    ) {
         self.device = device
         self.rate = rate
         self.channels = channels
-        // About 20 ms periods and an 8-period (160 ms) buffer: enough to ride out a busy
-        // machine, while the ring keeps about 1.4 s decoded ahead.
+        // 20 ms periods and a 16-period (320 ms) buffer, topped up when half of it has
+        // played: the thread wakes about six times a second, and the card always holds at
+        // least 160 ms when it does, enough to ride out a busy machine. The ring keeps
+        // about 1.4 s decoded ahead.
         self.periodFrames = periodFrames ?? max(64, rate / 50)
-        self.bufferFrames = bufferFrames ?? self.periodFrames * 8
+        self.bufferFrames = bufferFrames ?? self.periodFrames * 16
+        self.wakeFrames = wakeFrames ?? self.bufferFrames / 2
         self.ringFrames = ringFrames ?? max(rate * 4 / 3, self.bufferFrames * 4)
     }
 }
@@ -73,6 +83,7 @@ public final class ALSAOutput: @unchecked Sendable {
     var pcm: OpaquePointer?
     var grantedPeriod: Int
     var grantedBuffer: Int
+    var grantedWake: Int
     var thread: pthread_t?
     /// Whether the audio thread got real-time scheduling.
     public let realtime = Atomic<Bool>(false)
@@ -88,6 +99,7 @@ public final class ALSAOutput: @unchecked Sendable {
         clock = FrameClock(nominalRate: settings.rate, slot: clockSlot)
         grantedPeriod = settings.periodFrames
         grantedBuffer = settings.bufferFrames
+        grantedWake = settings.wakeFrames
         pcm = try openDevice()
     }
 
@@ -95,8 +107,9 @@ public final class ALSAOutput: @unchecked Sendable {
         if let pcm { snd_pcm_close(pcm) }
     }
 
-    /// The period and buffer sizes the device granted.
-    public var granted: (period: Int, buffer: Int) { (grantedPeriod, grantedBuffer) }
+    /// The period and buffer sizes the device granted, and the free frames that wake the
+    /// audio thread.
+    public var granted: (period: Int, buffer: Int, wake: Int) { (grantedPeriod, grantedBuffer, grantedWake) }
 
     /// Opens and configures the PCM; throws a clear error if it refuses the format.
     func openDevice() throws(ALSAError) -> OpaquePointer {
@@ -107,8 +120,10 @@ public final class ALSAOutput: @unchecked Sendable {
         }
         var period = snd_pcm_uframes_t(settings.periodFrames)
         var buffer = snd_pcm_uframes_t(settings.bufferFrames)
+        var wake = snd_pcm_uframes_t(settings.wakeFrames)
         var what: UnsafePointer<CChar>?
-        let cerr = loaxa_pcm_configure(handle, UInt32(settings.rate), UInt32(settings.channels), &period, &buffer, &what)
+        let cerr = loaxa_pcm_configure(
+            handle, UInt32(settings.rate), UInt32(settings.channels), &period, &buffer, &wake, &what)
         if cerr < 0 {
             var text = [CChar](repeating: 0, count: 1024)
             loaxa_pcm_describe(handle, &text, text.count)
@@ -121,6 +136,7 @@ public final class ALSAOutput: @unchecked Sendable {
         }
         grantedPeriod = Int(period)
         grantedBuffer = Int(buffer)
+        grantedWake = Int(wake)
         return handle
     }
 

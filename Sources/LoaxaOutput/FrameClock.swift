@@ -76,7 +76,7 @@ public struct FrameClockModel: Sendable, Hashable {
 ///
 /// The card's crystal runs fast or slow against the system clock by tens to thousands of
 /// ppm, so the rate is measured, never assumed: the slope is the least-squares fit of report
-/// times against frames over the last half minute or so of one stream epoch. A position
+/// times against frames over the last minute or so of one stream epoch. A position
 /// report can only be late, never early: many cards move their position once a period, and
 /// the report is read some time after the position moved. So the line is not laid through
 /// the middle of the reports but along their lower edge: the slope is refitted on the
@@ -93,10 +93,11 @@ public final class FrameClock: @unchecked Sendable {
     private var frames: [Int64] = []
     private var times: [Int64] = []
     private var residuals: [Double] = []
-    /// Reports kept: one every 50 ms at most, for the last 30 s.
+    /// Reports kept: one every 50 ms at most, the last 600 (a minute and a half at the
+    /// audio thread's six or so wake-ups a second).
     private static let window = 600
     private static let spacingNs: Int64 = 50_000_000
-    private static let refitNs: Int64 = 250_000_000
+    private static let refitNs: Int64 = 1_000_000_000
     private var lastFitNs: Int64 = 0
     private static let minFitSpanNs: Int64 = 2_000_000_000
     /// The share of earliest residuals that places the line.
@@ -137,7 +138,7 @@ public final class FrameClock: @unchecked Sendable {
         }
         frames.append(sample.frame)
         times.append(sample.monoNs)
-        // Refit four times a second: the line moves slowly, and the fit is the costly part.
+        // Refit once a second: the line moves slowly, and the fit is the costly part.
         if let current = model, current.epoch == epoch, sample.monoNs - lastFitNs < Self.refitNs {
             return current
         }
