@@ -126,6 +126,7 @@ final class Renderer: @unchecked Sendable {
     // MARK: The renderer thread
 
     private func loop() {
+        var pace = TakePace(rate: rate)
         while running.load(ordering: .acquiring) {
             if let model = output.clock.update() {
                 let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
@@ -140,9 +141,41 @@ final class Renderer: @unchecked Sendable {
                 output.ring.advancePublished(to: pos)
                 writeSilence(Int(max(0, target - pos)))
             }
-            // The ring holds a second ahead, so waking five times a second is plenty; every
-            // wake-up costs a context switch, which is most of an idle daemon's CPU.
-            _ = wake.wait(timeout: .now() + .milliseconds(200))
+            // Sleep while the card plays half the look-ahead (at most 200 ms): every wake-up
+            // costs a context switch, which is most of an idle daemon's CPU.
+            let ms = pace.sleepMs(consumed: output.ring.consumedPosition, nowNs: SystemClocks.monotonicNs(),
+                                  halfLookahead: lookaheadFrames / 2)
+            _ = wake.wait(timeout: .now() + .milliseconds(ms))
+        }
+    }
+
+    /// How fast the card takes frames from the ring, measured between wake-ups. A real card
+    /// takes them at its rate, but a virtual one run faster than real time (as the
+    /// benchmarks run it) takes them several times faster, and the ring must not run dry.
+    struct TakePace {
+        let rate: Int
+        var lastConsumed: Int64 = -1
+        var lastNs: Int64 = 0
+        /// Frames per second, smoothed over the last few wake-ups.
+        var framesPerSecond: Double
+
+        init(rate: Int) {
+            self.rate = rate
+            framesPerSecond = Double(rate)
+        }
+
+        static let minMs = 10
+        static let maxMs = 200
+
+        mutating func sleepMs(consumed: Int64, nowNs: Int64, halfLookahead: Int64) -> Int {
+            if lastConsumed >= 0, nowNs - lastNs >= 1_000_000, consumed >= lastConsumed {
+                let seen = Double(consumed - lastConsumed) * 1e9 / Double(nowNs - lastNs)
+                framesPerSecond = max(Double(rate), 0.7 * framesPerSecond + 0.3 * seen)
+            }
+            lastConsumed = consumed
+            lastNs = nowNs
+            let ms = Int(Double(halfLookahead) * 1000 / framesPerSecond)
+            return min(Self.maxMs, max(Self.minMs, ms))
         }
     }
 
@@ -354,7 +387,8 @@ final class Renderer: @unchecked Sendable {
         let count = frames * channels
         for i in 0..<count {
             let v = max(-1, min(1, floats[i] * gain)) * 32767
-            samples[i] = Int16(v.rounded())
+            // Rounds half away from zero, as rounded() does, without a call into libm.
+            samples[i] = Int16(v + (v < 0 ? -0.5 : 0.5))
         }
         output.ring.write(samples, frames: frames)
     }
