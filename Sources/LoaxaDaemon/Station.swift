@@ -112,9 +112,12 @@ public final class Station: Service, @unchecked Sendable {
             // preparing queue, well ahead of the block.
             let config = setup.config
             let lookup = loudnessLookup
-            preparing.async { [renderer] in
-                renderer.enqueue(PreparedBlock(
-                    block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup))
+            preparing.async { [renderer, logger] in
+                let prepared = PreparedBlock(
+                    block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup)
+                renderer.enqueue(prepared)
+                let gained = prepared.items.filter { $0.gainNote != nil }.count
+                logger.info("block \(block.id) ready: \(prepared.items.count) files, \(gained) with their loudness known")
             }
             if setup.config.hooks.beforeBlock != nil {
                 let at = block.start + -Int64(setup.config.hooks.beforeBlockLeadSeconds) * 1_000_000

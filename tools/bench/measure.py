@@ -161,11 +161,47 @@ items = [
     return start
 
 
+def loaxad_warm(work, files, loaxad, config, env, limit=600):
+    """Lets loaxad measure the files' loudness before the measured run.
+
+    loaxad measures a file's loudness once, when it first plans a block holding it (ten
+    minutes ahead in a station's day), and keeps it in its database by content hash. Here
+    the block would start a few seconds after the daemon, so that one-time analysis would
+    fall inside the measured window. A first daemon plans the block two minutes ahead and
+    is stopped once its journal says the block is ready; the measured run then finds the
+    loudness in the same database, as every later airing of the same files does.
+    """
+    loaxad_write_block(work, files, 120)
+    log_path = os.path.join(work, "warm.log")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([loaxad, "--config", config], env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + limit
+        try:
+            while time.monotonic() < deadline and proc.poll() is None:
+                time.sleep(0.5)
+                with open(log_path, errors="replace") as f:
+                    if any("block bench ready" in line for line in f):
+                        break
+            else:
+                raise RuntimeError("loaxad did not get the block ready in time:\n" + open(log_path).read()[-2000:])
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(timeout=30)
+    # The capture of the warm-up run (silence) is not measured: start it again.
+    for suffix in (".raw", ".runs"):
+        path = os.path.join(work, "capture" + suffix)
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def run_loaxad(args, work, media_dir, files, card_conf, capture, timeout):
     env = dict(os.environ, ALSA_CONFIG_PATH=card_conf)
     loaxa, loaxad = os.path.join(args.bin, "loaxa"), os.path.join(args.bin, "loaxad")
     config = os.path.join(work, "loaxa.toml")
     loaxad_setup(work, media_dir, files, card_conf)
+    if args.warm:
+        loaxad_warm(work, files, loaxad, config, env)
     scheduled = loaxad_write_block(work, files, args.lead)
     check = subprocess.run([loaxa, "schedule", "check", "--config", config], env=env,
                            capture_output=True, text=True)
@@ -432,6 +468,8 @@ def main():
     p.add_argument("--speed", type=float, default=1.0)
     p.add_argument("--lead", type=int, default=6, help="loaxad: seconds from now to the block's start")
     p.add_argument("--analyze", action="store_true")
+    p.add_argument("--no-warm", dest="warm", action="store_false",
+                   help="loaxad: do not let it measure the files' loudness before the measured run")
     p.add_argument("--min-corr", default="0.5",
                    help="analyser: weakest correlation that counts as found (same for both programs)")
     p.add_argument("--timeout-extra", type=float, default=120)

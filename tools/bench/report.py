@@ -270,7 +270,11 @@ def main():
   48000, channels 2, time zone Asia/Ho_Chi_Minh) and one one-off `date` block starting 6 s
   ahead whose `items` are the files. It is stopped with SIGTERM once its journal shows
   `block_ended`; the exported log (`loaxa log export --format json`) must hold one
-  `completed` record per file.
+  `completed` record per file. Before that run, a first daemon on the same station plans the
+  block two minutes ahead and is stopped once its journal says the block is ready: loaxad
+  measures each file's loudness once, when it first plans it (normally ten minutes before
+  air), and keeps it by content hash, so the measured run airs the files as every later
+  airing does. mpd, with replay gain off, measures nothing.
 - **mpd** is Debian's, run as `mpd --no-daemon` with its own configuration in the run's folder
   (`.build/bench/work/NAME-mpd/mpd.conf`): `music_directory` holding just the run's files,
   `audio_output {{ type "alsa" device "vcard" mixer_type "none" }}`,
