@@ -95,6 +95,7 @@ final class Renderer: @unchecked Sendable {
             list.append(block)
             list.sort { $0.block.start < $1.block.start }
         }
+        wake.signal()
     }
 
     /// The next block waiting to air.
@@ -141,7 +142,7 @@ final class Renderer: @unchecked Sendable {
                 output.ring.advancePublished(to: pos)
                 writeSilence(Int(max(0, target - pos)))
             }
-            // Sleep while the card plays half the look-ahead (at most 200 ms): every wake-up
+            // Sleep while the card plays half the look-ahead (half a second): every wake-up
             // costs a context switch, which is most of an idle daemon's CPU.
             let ms = pace.sleepMs(consumed: output.ring.consumedPosition, nowNs: SystemClocks.monotonicNs(),
                                   halfLookahead: lookaheadFrames / 2)
@@ -165,7 +166,7 @@ final class Renderer: @unchecked Sendable {
         }
 
         static let minMs = 10
-        static let maxMs = 200
+        static let maxMs = 500
 
         mutating func sleepMs(consumed: Int64, nowNs: Int64, halfLookahead: Int64) -> Int {
             if lastConsumed >= 0, nowNs - lastNs >= 1_000_000, consumed >= lastConsumed {
