@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "COgg", pkgConfig: "ogg", providers: [.apt(["libogg-dev"])]),
+        .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
 
@@ -29,7 +31,8 @@ let package = Package(
         .target(
             name: "LoaxaMedia",
             dependencies: [
-                "LoaxaCore", "CSndFile", "CSoxr", "CEbur128", .product(name: "Crypto", package: "swift-crypto"),
+                "LoaxaCore", "CSndFile", "COgg", "COpus", "CSoxr", "CEbur128",
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(

@@ -4,10 +4,7 @@ import Testing
 
 /// The test audio that `make test` generates (tools/make-test-audio.sh).
 let testAudio: String = {
-    if let dir = ProcessInfo.processInfo.environment["LOAXA_TEST_AUDIO"] { return dir }
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    return root + "/.build/test-audio"
+    ProcessInfo.processInfo.environment["LOAXA_TEST_AUDIO"] ?? repositoryRoot + "/.build/test-audio"
 }()
 
 /// The five formats a station receives, at their own rates and channel counts.
