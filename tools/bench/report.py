@@ -308,6 +308,10 @@ def main():
   clock fit, heartbeats, polling) is divided by the speed. The 3-minute runs at ×1 show what an
   hour costs in real time: compare them with the ×{speed} rows before trusting the hour's CPU
   figure for either program.
+- **Wake-ups follow the card.** Both programs' output threads wake when the card has played
+  part of its buffer, and loaxad's renderer sleeps while the card plays half of its one-second
+  look-ahead, timed by how fast the card has been taking frames: at ×{speed} they wake {speed}
+  times as often per second, so at that speed their wake-ups count as work per frame.
 - **loaxad's block placement assumes a card within 1 % of its nominal rate**: its frame clock
   maps the schedule's wall time to a frame number. At ×{speed} the card is far outside that, so
   loaxad starts the block off its scheduled second (the `started_at` in its log is not the
