@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -22,6 +21,7 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [.apt(["libsoxr-dev"])]),
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
+        .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
         // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
 
@@ -29,7 +29,7 @@ let package = Package(
         .target(
             name: "LoaxaMedia",
             dependencies: [
-                "LoaxaCore", "CSndFile", "CSoxr", "CEbur128", .product(name: "Crypto", package: "swift-crypto"),
+                "LoaxaCore", "CSndFile", "CSoxr", "CEbur128", "CNettle",
             ]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(
@@ -39,8 +39,8 @@ let package = Package(
             name: "LoaxaStore",
             dependencies: [
                 "LoaxaCore",
+                "CNettle",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "LoaxaControl", dependencies: ["LoaxaCore"]),
         .target(

@@ -1,6 +1,6 @@
-import Crypto
-import LoaxaCore
+import CNettle
 import Foundation
+import LoaxaCore
 
 /// The content hash that identifies a segment (SPEC §5): SHA-256 of the file's bytes.
 public enum MediaHasher {
@@ -10,14 +10,17 @@ public enum MediaHasher {
             throw MediaError(path: path, message: "cannot open for reading")
         }
         defer { try? handle.close() }
-        var hasher = SHA256()
+        var context = sha256_ctx()
+        nettle_sha256_init(&context)
         do {
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-                hasher.update(data: chunk)
+                chunk.withUnsafeBytes { nettle_sha256_update(&context, $0.count, $0.bindMemory(to: UInt8.self).baseAddress) }
             }
         } catch {
             throw MediaError(path: path, message: "read error: \(error.localizedDescription)")
         }
-        return NumberText.hex(hasher.finalize())
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
+        nettle_sha256_digest(&context, digest.count, &digest)
+        return NumberText.hex(digest)
     }
 }
