@@ -8,7 +8,6 @@ import LoaxaDaemon
 import LoaxaMedia
 import LoaxaSchedule
 import Logging
-import ServiceLifecycle
 
 @main
 struct LoaxaDaemonCommand: AsyncParsableCommand {
@@ -50,10 +49,17 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("loaxad: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: station)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        // SIGTERM and SIGINT are not delivered as signals but read by dispatch sources,
+        // which ask the station to stop; run() then shuts down and returns.
+        let signalSources = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { station.stop() }
+            source.resume()
+            return source
+        }
+        try await station.run()
+        signalSources.forEach { $0.cancel() }
     }
 }
 
