@@ -50,11 +50,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "loaxad",
-            dependencies: [
-                "LoaxaDaemon",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
+            dependencies: ["LoaxaDaemon", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "loaxa",
             dependencies: [

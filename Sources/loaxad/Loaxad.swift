@@ -1,8 +1,8 @@
 /// loaxad: the Loaxa daemon. Loads the station's config and schedules (refusing to start,
 /// with every problem as FILE:LINE: message, if they are broken), then airs the schedule
-/// until SIGTERM or SIGINT.
+/// until SIGTERM or SIGINT. Exit codes: 0 stopped, 1 not started (config, schedules or
+/// device), 2 usage error.
 
-import ArgumentParser
 import Foundation
 import LoaxaDaemon
 import LoaxaMedia
@@ -10,16 +10,30 @@ import LoaxaSchedule
 import Logging
 
 @main
-struct LoaxaDaemonCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "loaxad",
-        abstract: "The Loaxa playout daemon: airs the station's schedule through ALSA and logs every segment.",
-        discussion: "Example:\n  loaxad --config /etc/loaxa/loaxa.toml")
+struct Loaxad {
+    static func main() async {
+        let configPath: String
+        do {
+            switch try DaemonArguments(Array(CommandLine.arguments.dropFirst())) {
+            case .help:
+                print(DaemonArguments.usage)
+                exit(0)
+            case .run(let path):
+                configPath = path
+            }
+        } catch {
+            printError(error.description + "\n\n" + DaemonArguments.usage)
+            exit(2)
+        }
+        do {
+            try await run(configPath: configPath)
+        } catch {
+            printError("loaxad: \(error)")
+            exit(1)
+        }
+    }
 
-    @Option(name: .long, help: "The station's config file.")
-    var config = "/etc/loaxa/loaxa.toml"
-
-    func run() async throws {
+    static func run(configPath: String) async throws {
         // Only the audio thread uses the PCM once it is open (opened before the thread
         // starts, closed after it ends), so alsa-lib's per-call PCM mutex is not needed:
         // without it the audio thread's loop takes no lock at all. An operator may still
@@ -32,22 +46,22 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "loaxad")
         let setup: StationSetup
-        switch StationSetup.load(configPath: config, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false) {
+        switch StationSetup.load(configPath: configPath, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false) {
         case .success(let s):
             setup = s
             // Missing media does not stop the station: those items are logged skipped when due.
             for w in s.warnings { logger.warning("\(w.description)") }
         case .failure(let problems):
-            FileHandle.standardError.write(Data((problems.description + "\n").utf8))
-            FileHandle.standardError.write(Data("loaxad: not started: \(problems.count) problem(s) in the config or schedules\n".utf8))
-            throw ExitCode(1)
+            printError(problems.description)
+            printError("loaxad: not started: \(problems.count) problem(s) in the config or schedules")
+            exit(1)
         }
         let station: Station
         do {
             station = try Station(setup: setup, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("loaxad: cannot start: \(error)\n".utf8))
-            throw ExitCode(1)
+            printError("loaxad: cannot start: \(error)")
+            exit(1)
         }
         // SIGTERM and SIGINT are not delivered as signals but read by dispatch sources,
         // which ask the station to stop; run() then shuts down and returns.
@@ -61,5 +75,8 @@ struct LoaxaDaemonCommand: AsyncParsableCommand {
         try await station.run()
         signalSources.forEach { $0.cancel() }
     }
-}
 
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
