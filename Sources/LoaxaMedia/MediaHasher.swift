@@ -16,7 +16,9 @@ public enum MediaHasher {
         nettle_sha256_init(&context)
         do {
             while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-                chunk.withUnsafeBytes { nettle_sha256_update(&context, $0.count, $0.bindMemory(to: UInt8.self).baseAddress) }
+                chunk.withUnsafeBytes { bytes in
+                    nettle_sha256_update(&context, bytes.count, bytes.bindMemory(to: UInt8.self).baseAddress)
+                }
             }
         } catch {
             throw MediaError(path: path, message: "read error: \(error.localizedDescription)")

@@ -46,7 +46,9 @@ struct Loaxad {
         }
         let logger = Logger(label: "loaxad")
         let setup: StationSetup
-        switch StationSetup.load(configPath: configPath, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false) {
+        let loaded = StationSetup.load(
+            configPath: configPath, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false)
+        switch loaded {
         case .success(let s):
             setup = s
             // Missing media does not stop the station: those items are logged skipped when due.
@@ -73,7 +75,7 @@ struct Loaxad {
             return source
         }
         try await station.run()
-        signalSources.forEach { $0.cancel() }
+        for source in signalSources { source.cancel() }
     }
 
     static func printError(_ text: String) {
