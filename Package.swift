@@ -11,10 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries, from Debian's -dev packages.
@@ -24,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CEbur128", pkgConfig: "libebur128", providers: [.apt(["libebur128-dev"])]),
         .systemLibrary(name: "COgg", pkgConfig: "ogg", providers: [.apt(["libogg-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
+        .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
         // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
 
@@ -31,8 +30,7 @@ let package = Package(
         .target(
             name: "LoaxaMedia",
             dependencies: [
-                "LoaxaCore", "CSndFile", "COgg", "COpus", "CSoxr", "CEbur128",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "LoaxaCore", "CSndFile", "COgg", "COpus", "CSoxr", "CEbur128", "CNettle",
             ]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(
@@ -42,8 +40,8 @@ let package = Package(
             name: "LoaxaStore",
             dependencies: [
                 "LoaxaCore",
+                "CNettle",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "LoaxaControl", dependencies: ["LoaxaCore"]),
         .target(
@@ -51,15 +49,10 @@ let package = Package(
             dependencies: [
                 "LoaxaCore", "LoaxaMedia", "LoaxaOutput", "LoaxaSchedule", "LoaxaStore", "LoaxaControl",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "loaxad",
-            dependencies: [
-                "LoaxaDaemon",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-            ]),
+            dependencies: ["LoaxaDaemon", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "loaxa",
             dependencies: [

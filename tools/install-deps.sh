@@ -2,7 +2,7 @@
 # Installs the Debian packages Loaxa builds, tests and demonstrates with, if missing.
 set -euo pipefail
 packages=(
-  pkg-config libasound2-dev libsndfile1-dev libogg-dev libopus-dev libsoxr-dev libebur128-dev libsqlite3-dev
+  pkg-config libasound2-dev libsndfile1-dev libogg-dev libopus-dev libsoxr-dev libebur128-dev libsqlite3-dev nettle-dev
   alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg stress-ng python3 python3-numpy python3-scipy
 )
 missing=()

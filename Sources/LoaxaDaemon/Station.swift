@@ -6,12 +6,12 @@ import LoaxaOutput
 import LoaxaSchedule
 import LoaxaStore
 import Logging
-import ServiceLifecycle
 import Synchronization
 
 /// The running station: opens the log and the card, plans blocks from the schedule, hands
-/// them to the renderer, answers the control socket, and shuts down cleanly on SIGTERM.
-public final class Station: Service, @unchecked Sendable {
+/// them to the renderer, answers the control socket, and shuts down cleanly when `stop()`
+/// is called (loaxad calls it on SIGTERM and SIGINT).
+public final class Station: @unchecked Sendable {
     let setup: StationSetup
     let logger: Logger
     let log: AirplayLog
@@ -26,6 +26,8 @@ public final class Station: Service, @unchecked Sendable {
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
     private let handed = Mutex<Set<String>>([])
+    /// Set by `stop()`: the main loop ends at its next tick.
+    private let stopping = Atomic<Bool>(false)
 
     /// How far ahead blocks are prepared (files hashed and checked) and queued.
     static let planningHorizonMicros: Int64 = 10 * 60 * 1_000_000
@@ -62,6 +64,8 @@ public final class Station: Service, @unchecked Sendable {
         }
     }
 
+    /// Airs the schedule until `stop()` is called or the task is cancelled, then shuts
+    /// down (what is on air is logged as interrupted) and returns.
     public func run() async throws {
         let config = setup.config
         recorder.start()
@@ -88,18 +92,22 @@ public final class Station: Service, @unchecked Sendable {
         control?.start()
         logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
 
-        await withGracefulShutdownHandler {
-            var tick = 0
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                // Plan every 2 s (the horizon is ten minutes); hooks are checked every tick.
-                if tick % 20 == 0 { planAhead() }
-                tick += 1
-                runDueHooks()
-                reportDevice()
-                try? await Task.sleep(for: .milliseconds(100))
-            }
-        } onGracefulShutdown: {}
+        var tick = 0
+        while !stopping.load(ordering: .acquiring) && !Task.isCancelled {
+            // Plan every 2 s (the horizon is ten minutes); hooks are checked every tick.
+            if tick % 8 == 0 { planAhead() }
+            tick += 1
+            runDueHooks()
+            reportDevice()
+            try? await Task.sleep(for: .milliseconds(250))
+        }
         shutdown()
+    }
+
+    /// Makes `run()` shut down and return within a tick (a quarter of a second); may be
+    /// called from any thread, more than once.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
     }
 
     /// Hands the renderer every block that starts within the planning horizon.

@@ -48,8 +48,11 @@ public struct Loudness: Sendable, Hashable, Codable {
 /// A mono output device averages stereo files, which changes the loudness of material
 /// whose channels differ; identical-channel and mono material stays consistent.
 public enum LoudnessAnalyzer {
-    /// Frames decoded and fed to libebur128 at a time.
-    static let chunkFrames = 16_384
+    /// Frames decoded and fed to libebur128 at a time. libebur128 buffers internally, so
+    /// the size does not change the result; 4096 stereo frames stay under malloc's mmap
+    /// threshold (128 KiB), which measured about 0.5 MB less at the daemon's peak memory
+    /// than 16,384 frames did.
+    static let chunkFrames = 4096
 
     /// Decodes the whole file at `path` and returns its integrated loudness and true peak.
     public static func measure(path: String) throws(MediaError) -> Loudness {

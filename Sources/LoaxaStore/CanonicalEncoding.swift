@@ -1,4 +1,4 @@
-import Crypto
+import CNettle
 import Foundation
 
 /// The canonical byte encoding of one airplay log event, from which the hash chain is built.
@@ -92,10 +92,13 @@ public enum CanonicalEncoding {
     /// when this build does not know that version.
     public static func hash(of event: EventRecord, prevHash: Data) -> Data? {
         guard event.encodingVersion == 1 else { return nil }
-        var hasher = SHA256()
-        hasher.update(data: prevHash)
-        hasher.update(data: v1(event))
-        return Data(hasher.finalize())
+        let message = [UInt8](prevHash) + v1(event)
+        var context = sha256_ctx()
+        nettle_sha256_init(&context)
+        nettle_sha256_update(&context, message.count, message)
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
+        nettle_sha256_digest(&context, digest.count, &digest)
+        return Data(digest)
     }
 
     /// Appends big-endian integers and length-prefixed strings to a byte buffer.

@@ -27,7 +27,7 @@ import Testing
         try #require(times.count == 2, "hooks ran \(times.count) times")
         let startSeconds = Double(start.microseconds) / 1e6
         // before_block 3 s ahead, after_block as the block ends (3 s long), within the
-        // daemon's 100 ms tick and process start-up.
+        // daemon's 250 ms tick and process start-up.
         #expect(abs(times[0] - (startSeconds - 3)) < 0.5, "before_block ran at \(times[0] - startSeconds) s")
         #expect(abs(times[1] - (startSeconds + 3)) < 0.5, "after_block ran at \(times[1] - startSeconds) s")
 

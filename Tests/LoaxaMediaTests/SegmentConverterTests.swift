@@ -104,10 +104,3 @@ func resampledLengthIsExactlyRoundedRatio(frames: Int) throws {
     }
     #expect(throws: MediaError.self) { _ = try AudioFileReader(path: dir + "/missing.opus") }
 }
-
-@Test func sha256OfAKnownText() throws {
-    let dir = tempDir()
-    let path = dir + "/abc.txt"
-    _ = FileManager.default.createFile(atPath: path, contents: Data("abc".utf8))
-    #expect(try MediaHasher.sha256(path: path) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-}
