@@ -26,8 +26,10 @@ public final class Station: @unchecked Sendable {
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
     private let handed = Mutex<Set<String>>([])
-    /// Set by `stop()`: the main loop ends at its next tick.
+    /// Set by `stop()`: the main loop ends.
     private let stopping = Atomic<Bool>(false)
+    /// The main loop's sleep, which `stop()` cuts short.
+    private let napping = Mutex<Task<Void, any Error>?>(nil)
 
     /// How far ahead blocks are prepared (files hashed and checked) and queued.
     static let planningHorizonMicros: Int64 = 10 * 60 * 1_000_000
@@ -92,22 +94,32 @@ public final class Station: @unchecked Sendable {
         control?.start()
         logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
 
-        var tick = 0
+        var nextPlan = wall.now()
         while !stopping.load(ordering: .acquiring) && !Task.isCancelled {
-            // Plan every 2 s (the horizon is ten minutes); hooks are checked every tick.
-            if tick % 8 == 0 { planAhead() }
-            tick += 1
+            // Plan every 2 s (the horizon is ten minutes). Between, sleep until the next
+            // hook is due, a second at most: every wake-up costs CPU on an idle box.
+            let now = wall.now()
+            if now >= nextPlan {
+                planAhead()
+                nextPlan = now + 2_000_000
+            }
             runDueHooks()
             reportDevice()
-            try? await Task.sleep(for: .milliseconds(250))
+            let nextHook = hooksDue.withLock { $0.map(\.at).min() } ?? nextPlan
+            let micros = max(10_000, min(1_000_000, min(nextPlan, nextHook) - wall.now()))
+            let nap = Task { try await Task.sleep(for: .microseconds(micros)) }
+            napping.withLock { $0 = nap }
+            if stopping.load(ordering: .acquiring) { nap.cancel() }
+            _ = try? await nap.value
         }
         shutdown()
     }
 
-    /// Makes `run()` shut down and return within a tick (a quarter of a second); may be
-    /// called from any thread, more than once.
+    /// Makes `run()` shut down and return at once; may be called from any thread, more
+    /// than once.
     public func stop() {
         stopping.store(true, ordering: .releasing)
+        napping.withLock { $0?.cancel() }
     }
 
     /// Hands the renderer every block that starts within the planning horizon.

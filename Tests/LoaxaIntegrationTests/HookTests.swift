@@ -26,8 +26,8 @@ import Testing
         let times = try String(contentsOfFile: marks, encoding: .utf8).split(separator: "\n").compactMap { Double($0) }
         try #require(times.count == 2, "hooks ran \(times.count) times")
         let startSeconds = Double(start.microseconds) / 1e6
-        // before_block 3 s ahead, after_block as the block ends (3 s long), within the
-        // daemon's 250 ms tick and process start-up.
+        // before_block 3 s ahead (the daemon wakes when it is due), after_block as the
+        // block ends (3 s long), within process start-up.
         #expect(abs(times[0] - (startSeconds - 3)) < 0.5, "before_block ran at \(times[0] - startSeconds) s")
         #expect(abs(times[1] - (startSeconds + 3)) < 0.5, "after_block ran at \(times[1] - startSeconds) s")
 
