@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Loaxa builds, tests and demonstrates with, if missing.
+# Installs the Debian packages Loaxa builds, tests and demonstrates with, if missing,
+# and any further packages named as arguments (`make bench` adds mpd, the program Loaxa is
+# compared with; installing Debian's mpd also installs its system service, which the
+# benchmark never uses: it runs its own mpd with its own configuration).
 set -euo pipefail
-packages=(
+packages=("$@"
   pkg-config libasound2-dev libsndfile1-dev libogg-dev libopus-dev libsoxr-dev libebur128-dev libsqlite3-dev nettle-dev
   alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg stress-ng python3 python3-numpy python3-scipy
 )

@@ -31,14 +31,19 @@ final class Recorder: @unchecked Sendable {
     /// Queues an event for the log. Safe from any thread but the audio thread.
     func record(_ event: AirplayEvent) {
         logger.info("\(Self.line(event, offset: zone(event.at)))")
-        queue.withLock { q in
+        let dropped = queue.withLock { q in
+            var dropped = false
             if q.count >= Self.capacity, let i = q.firstIndex(where: { $0.kind == .segmentHeartbeat }) {
                 q.remove(at: i)
-                logger.warning("airplay log queue full: an older heartbeat was dropped to keep start and end events")
+                dropped = true
             }
             q.append(event)
+            return dropped
         }
         wake.signal()
+        if dropped {
+            logger.warning("airplay log queue full: an older heartbeat was dropped to keep start and end events")
+        }
     }
 
     func start() {

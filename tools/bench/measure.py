@@ -89,6 +89,18 @@ class Sampler:
 
 # ------------------------------------------------------------------- the virtual card
 
+def stop(proc, grace=30):
+    """SIGTERM, then SIGKILL if the process has not ended within `grace` seconds."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def make_card(work, speed):
     conf = subprocess.run(["bash", os.path.join(ROOT, "tools/vcard/asoundrc.sh"), work, "speed", str(speed)],
                           check=True, capture_output=True, text=True).stdout.strip()
@@ -185,9 +197,7 @@ def loaxad_warm(work, files, loaxad, config, env, limit=600):
             else:
                 raise RuntimeError("loaxad did not get the block ready in time:\n" + open(log_path).read()[-2000:])
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=30)
+            stop(proc)
     # The capture of the warm-up run (silence) is not measured: start it again.
     for suffix in (".raw", ".runs"):
         path = os.path.join(work, "capture" + suffix)
@@ -239,12 +249,7 @@ def loaxad_wait(args, proc, sampler, log, log_path, loaxa, config, env, files, s
                             capture_output=True, text=True, timeout=30)
         if st.returncode == 0:
             status = json.loads(st.stdout)
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     log.close()
     export = subprocess.run([loaxa, "log", "export", "--format", "json", "--config", config],
                             env=env, capture_output=True, text=True)
@@ -415,13 +420,7 @@ def run_mpd(args, work, media_dir, files, card_conf, capture, timeout):
         idle.sock.close()
         status = mpd_query(sock, ("status",))[0]
     finally:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop(proc)
         out.close()
     extra = {"status": status, "played": played, "exit_status": proc.returncode}
     ok = ended

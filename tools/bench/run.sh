@@ -26,7 +26,7 @@ speed=${BENCH_SPEED:-10}
 quick=${BENCH_QUICK:-0}
 began=$(date +%s)
 
-bash tools/bench/install-deps.sh
+bash tools/install-deps.sh mpd
 for tool in mpd python3 soxi; do
   command -v "$tool" >/dev/null || { echo "bench: missing $tool" >&2; exit 1; }
 done

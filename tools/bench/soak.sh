@@ -19,7 +19,7 @@ cd "$root"
 out="$root/.build/soak"
 media="$root/.build/bench/media"
 
-bash tools/bench/install-deps.sh
+bash tools/install-deps.sh
 bash tools/bench/make-media.sh "$media"
 rm -rf "$out"
 mkdir -p "$out"
