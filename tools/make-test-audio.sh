@@ -33,43 +33,19 @@ trap 'rm -rf "$tmp"' EXIT
 espeak-ng -v vi -s 170 -w "$tmp/speech-a.wav" "Xin chào bà con, đây là đài truyền thanh xã, thử âm thanh một hai ba."
 espeak-ng -v vi -s 170 -w "$tmp/speech-b.wav" "Kiểm tra tín hiệu, bốn năm sáu bảy tám, hết."
 
-python3 - "$tmp" "$out" <<'EOF'
-import sys, wave
+python3 - "$tmp" "$out" "$(cd "$(dirname "$0")" && pwd)" <<'EOF'
+import sys
 import numpy as np
 from scipy import signal
 
 tmp, out = sys.argv[1], sys.argv[2]
-PEAK = 10 ** (-4.0 / 20)          # -4 dBFS before encoding; lossy codecs may add a little
-
-
-def read_wav(path):
-    with wave.open(path, "rb") as w:
-        assert w.getsampwidth() == 2
-        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32768
-        return x.reshape(-1, w.getnchannels())[:, 0], w.getframerate()
-
-
-def write_wav(path, x, rate):
-    x = np.atleast_2d(x.T).T                      # frames x channels
-    pcm = np.clip(np.round(x * 32767), -32767, 32767).astype("<i2")
-    with wave.open(path, "wb") as w:
-        w.setnchannels(pcm.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+sys.path.insert(0, sys.argv[3])
+from wavtools import PEAK, pink, read_wav, write_wav
 
 
 def normalize(x, peak=PEAK):
     return x * (peak / np.max(np.abs(x)))
 
-
-def pink(rng, n):
-    """Pink (1/f) noise by spectral shaping of white noise, unit RMS."""
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(len(spec))
-    f[0] = 1
-    y = np.fft.irfft(spec / np.sqrt(f), n)
-    return y / np.sqrt(np.mean(y ** 2))
 
 
 def speech_at(path, rate, n, offset):

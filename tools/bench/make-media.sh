@@ -86,43 +86,21 @@ for t in "${texts[@]}"; do
   n=$((n + 1))
 done
 
-python3 - "$tmp" "$out/joins" <<'EOF'
-import os, sys, wave
+python3 - "$tmp" "$out/joins" "$root/tools" <<'EOF'
+import os, sys
 import numpy as np
 from scipy import signal
 
 tmp, out = sys.argv[1], sys.argv[2]
-PEAK = 10 ** (-4.0 / 20)           # -4 dBFS before encoding; lossy codecs may add a little
+sys.path.insert(0, sys.argv[3])
+from wavtools import PEAK, pink, read_wav, write_wav
+
 # (seconds, kind of content); the formats cycle through FORMATS below.
 PLAN = [(7.3, "speech"), (12.1, "bursts"), (5.4, "chirp"), (18.7, "speech"), (9.9, "band"),
         (14.2, "speech"), (6.6, "bursts"), (19.5, "chirp"), (11.3, "speech"), (8.1, "band"),
         (16.4, "speech"), (10.8, "bursts")]
 FORMATS = [("wav", 22050, 1), ("mp3", 44100, 2), ("flac", 48000, 2), ("ogg", 32000, 2),
            ("opus", 48000, 2)]
-
-
-def read_wav(path):
-    with wave.open(path, "rb") as w:
-        x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32768
-        return x.reshape(-1, w.getnchannels())[:, 0], w.getframerate()
-
-
-def write_wav(path, x, rate):
-    x = np.atleast_2d(x.T).T
-    pcm = np.clip(np.round(x * 32767), -32767, 32767).astype("<i2")
-    with wave.open(path, "wb") as w:
-        w.setnchannels(pcm.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-
-
-def pink(rng, n):
-    spec = np.fft.rfft(rng.standard_normal(n))
-    f = np.arange(len(spec), dtype=np.float64)
-    f[0] = 1
-    y = np.fft.irfft(spec / np.sqrt(f), n)
-    return y / np.sqrt(np.mean(y ** 2))
 
 
 def speech(k, rate, n):
