@@ -52,6 +52,16 @@ static inline int loaxa_pcm_configure(snd_pcm_t *pcm, unsigned rate, unsigned ch
     return 0;
 }
 
+/// Sets how many free frames wake a waiting writer, through `sw` (allocated by the caller,
+/// so that the audio thread allocates nothing). Returns 0 or a negative errno.
+static inline int loaxa_pcm_set_avail_min(snd_pcm_t *pcm, snd_pcm_sw_params_t *sw,
+                                          snd_pcm_uframes_t frames) {
+    int err;
+    if ((err = snd_pcm_sw_params_current(pcm, sw)) < 0) return err;
+    if ((err = snd_pcm_sw_params_set_avail_min(pcm, sw, frames)) < 0) return err;
+    return snd_pcm_sw_params(pcm, sw);
+}
+
 /// Describes what a PCM accepts (rates, channels, formats) into `out`, for error messages.
 static inline void loaxa_pcm_describe(snd_pcm_t *pcm, char *out, size_t len) {
     snd_pcm_hw_params_t *hw;

@@ -113,13 +113,18 @@ extension Renderer {
 
     /// Notices the sound card going and coming back: closes what was airing as failed,
     /// logs both, and resumes the segment that is due when the card returns.
+    ///
+    /// The renderer may notice either change a while after it happened, so the milestones
+    /// passed meanwhile are settled first: those before the loss aired; those between the
+    /// loss and the return did not.
     func watchDevice(model: FrameClockModel) {
         let losses = output.deviceLosses.load(ordering: .acquiring)
         if losses > lossesSeen {
             lossesSeen = losses
-            deviceDown = true
             let lostMono = output.lostAtMonoNs.load(ordering: .relaxed)
             let lostFrame = model.frame(atMonoNs: lostMono)
+            fireMilestones(upTo: lostFrame, model: model)
+            deviceDown = true
             let at = wallTime(ofMonoNs: lostMono)
             record(AirplayEvent(kind: .deviceLost, at: at, reason: lostReason(), detail: output.settings.device))
             for (key, airing) in airings where airing.state == .onAir {
@@ -128,10 +133,11 @@ extension Renderer {
             }
         }
         if deviceDown && output.state == .running {
-            deviceDown = false
             let resumed = output.resumedAtPosition.load(ordering: .relaxed)
+            fireMilestones(upTo: resumed - 1, model: model)
+            deviceDown = false
             record(AirplayEvent(
-                kind: .deviceBack, at: wall.now(), detail: "\(output.settings.device) reopened after \(output.reopenAttempts.load(ordering: .relaxed)) attempts"))
+                kind: .deviceBack, at: wallTime(ofFrame: resumed, model), detail: "\(output.settings.device) reopened after \(output.reopenAttempts.load(ordering: .relaxed)) attempts"))
             for (key, airing) in airings where airing.state == .cut {
                 if airing.startFrame <= resumed && (airing.endFrame.map { resumed < $0 } ?? true) {
                     insertMilestone(Milestone(frame: resumed, kind: .segmentResumed(key)))

@@ -22,6 +22,9 @@ func setThreadName(_ name: StaticString) {
 }
 
 extension ALSAOutput {
+    /// How long a new stream epoch wakes the audio thread every period.
+    static let denseReportsNs: Int64 = 4_000_000_000
+
     /// Asks for SCHED_FIFO priority; records whether it was granted.
     func requestRealtime() {
         var param = sched_param()
@@ -43,6 +46,9 @@ extension ALSAOutput {
         var status: OpaquePointer?
         snd_pcm_status_malloc(&status)
         defer { snd_pcm_status_free(status) }
+        var swParams: OpaquePointer?
+        snd_pcm_sw_params_malloc(&swParams)
+        defer { snd_pcm_sw_params_free(swParams) }
         // Lock what the loop touches (the ring, its scratch buffer) into RAM.
         let locked = ring.lockMemory() && mlock(scratch, scratchFrames * channels * MemoryLayout<Int16>.size) == 0
         memoryLocked.store(locked, ordering: .releasing)
@@ -52,6 +58,11 @@ extension ALSAOutput {
 
         var position: Int64 = 0
         var epoch: Int64 = 0
+        // Each new stream epoch starts with a wake-up every period, so that the frame clock
+        // gets a report every period and measures the card's rate within a second or two;
+        // after `denseReportsNs` the thread wakes at `grantedWake` free frames again.
+        var denseEpoch: Int64 = -1
+        var denseUntilNs: Int64 = 0
         stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
         defer { setThreadName("loaxa-audio-end") }
 
@@ -60,6 +71,14 @@ extension ALSAOutput {
                 position = waitForDevice(from: position)
                 epoch += 1
                 continue
+            }
+            if epoch != denseEpoch {
+                denseEpoch = epoch
+                denseUntilNs = SystemClocks.monotonicNs() + Self.denseReportsNs
+                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(period))
+            } else if denseUntilNs != 0 && SystemClocks.monotonicNs() >= denseUntilNs {
+                denseUntilNs = 0
+                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(grantedWake))
             }
             let waited = snd_pcm_wait(pcm, 500)
             if waited < 0 {
@@ -112,7 +131,7 @@ extension ALSAOutput {
         if stamp <= 0 || stamp > after || stamp < before - 1_000_000_000 {
             stamp = before + (after - before) / 2
         }
-        clockSlot.publish(ClockSample(frame: position - delay, monoNs: stamp, epoch: epoch))
+        clockReports.publish(ClockSample(frame: position - delay, monoNs: stamp, epoch: epoch))
     }
 
     /// Recovers from an error, starting a new clock epoch (the restarted stream maps to
@@ -167,7 +186,7 @@ extension ALSAOutput {
         // Reopening allocates (alsa-lib builds a new PCM): a recovery path, not the loop.
         setThreadName("loaxa-reopen")
         defer { setThreadName("loaxa-audio") }
-        let anchor = clockSlot.read()?.0
+        let anchor = clockReports.latest()
         var position = start
         var backoffMs: Int64 = 250
         func due() -> Int64 {

@@ -64,7 +64,7 @@ public final class ALSAOutput: @unchecked Sendable {
     public let settings: OutputSettings
     public let ring: FrameRing
     public let clock: FrameClock
-    let clockSlot = ClockSampleSlot()
+    let clockReports = ClockSampleQueue()
 
     let runFlag = Atomic<Bool>(false)
     let stateValue = Atomic<Int>(DeviceState.opening.rawValue)
@@ -96,7 +96,7 @@ public final class ALSAOutput: @unchecked Sendable {
     public init(settings: OutputSettings) throws(ALSAError) {
         self.settings = settings
         ring = FrameRing(capacityFrames: settings.ringFrames, channels: settings.channels)
-        clock = FrameClock(nominalRate: settings.rate, slot: clockSlot)
+        clock = FrameClock(nominalRate: settings.rate, reports: clockReports)
         grantedPeriod = settings.periodFrames
         grantedBuffer = settings.bufferFrames
         grantedWake = settings.wakeFrames

@@ -13,36 +13,59 @@ public struct ClockSample: Sendable, Hashable {
     public var epoch: Int64
 }
 
-/// The latest clock sample, passed from the audio thread without locks (a sequence lock:
-/// the writer makes the sequence odd while it writes, readers retry on a change).
-final class ClockSampleSlot: @unchecked Sendable {
-    private let sequence = Atomic<Int64>(0)
-    private let frame = Atomic<Int64>(0)
-    private let monoNs = Atomic<Int64>(0)
-    private let epoch = Atomic<Int64>(0)
+/// Position reports passed from the audio thread without locks: a ring of the last 64, each
+/// entry under its own sequence lock (the writer makes it odd while it writes). The reader
+/// sleeps up to half a second between looks and still sees every report made meanwhile.
+final class ClockSampleQueue: @unchecked Sendable {
+    static let capacity = 64
+    /// Reports published so far; report `n` lives in entry `n % capacity`.
+    private let published = Atomic<Int64>(0)
+    private let sequences: InlineArray<64, Atomic<Int64>>
+    private let frames: InlineArray<64, Atomic<Int64>>
+    private let times: InlineArray<64, Atomic<Int64>>
+    private let epochs: InlineArray<64, Atomic<Int64>>
+
+    init() {
+        sequences = InlineArray { _ in Atomic(0) }
+        frames = InlineArray { _ in Atomic(0) }
+        times = InlineArray { _ in Atomic(0) }
+        epochs = InlineArray { _ in Atomic(0) }
+    }
 
     /// Audio thread only.
     @inline(__always)
     func publish(_ s: ClockSample) {
-        let seq = sequence.load(ordering: .relaxed)
-        sequence.store(seq + 1, ordering: .sequentiallyConsistent)
-        frame.store(s.frame, ordering: .sequentiallyConsistent)
-        monoNs.store(s.monoNs, ordering: .sequentiallyConsistent)
-        epoch.store(s.epoch, ordering: .sequentiallyConsistent)
-        sequence.store(seq + 2, ordering: .sequentiallyConsistent)
+        let n = published.load(ordering: .relaxed)
+        let i = Int(n % Int64(Self.capacity))
+        sequences[i].store(2 * n + 1, ordering: .sequentiallyConsistent)
+        frames[i].store(s.frame, ordering: .sequentiallyConsistent)
+        times[i].store(s.monoNs, ordering: .sequentiallyConsistent)
+        epochs[i].store(s.epoch, ordering: .sequentiallyConsistent)
+        sequences[i].store(2 * n + 2, ordering: .sequentiallyConsistent)
+        published.store(n + 1, ordering: .sequentiallyConsistent)
     }
 
-    /// The latest sample and its sequence number, or nil before the first.
-    func read() -> (ClockSample, Int64)? {
+    /// How many reports have been published.
+    var count: Int64 { published.load(ordering: .sequentiallyConsistent) }
+
+    /// Report `n`, or nil if it is not (or no longer) in the ring.
+    func sample(_ n: Int64) -> ClockSample? {
+        let i = Int(n % Int64(Self.capacity))
+        let before = sequences[i].load(ordering: .sequentiallyConsistent)
+        guard before == 2 * n + 2 else { return nil }
+        let s = ClockSample(
+            frame: frames[i].load(ordering: .sequentiallyConsistent),
+            monoNs: times[i].load(ordering: .sequentiallyConsistent),
+            epoch: epochs[i].load(ordering: .sequentiallyConsistent))
+        return sequences[i].load(ordering: .sequentiallyConsistent) == before ? s : nil
+    }
+
+    /// The newest report, or nil before the first.
+    func latest() -> ClockSample? {
         while true {
-            let s1 = sequence.load(ordering: .sequentiallyConsistent)
-            if s1 == 0 { return nil }
-            if s1 & 1 == 1 { continue }
-            let s = ClockSample(
-                frame: frame.load(ordering: .sequentiallyConsistent),
-                monoNs: monoNs.load(ordering: .sequentiallyConsistent),
-                epoch: epoch.load(ordering: .sequentiallyConsistent))
-            if sequence.load(ordering: .sequentiallyConsistent) == s1 { return (s, s1) }
+            let n = count
+            if n == 0 { return nil }
+            if let s = sample(n - 1) { return s }
         }
     }
 }
@@ -83,12 +106,16 @@ public struct FrameClockModel: Sendable, Hashable {
 /// earliest fifth of the reports, and the intercept is the mean of the earliest one percent,
 /// which discards the lateness while averaging out timestamp jitter. The audio thread reads
 /// the position as soon as it wakes at a period boundary, which is when a once-a-period
-/// position has just moved, so the earliest reports are close to the truth. Until the
-/// reports span two seconds the nominal rate is used.
+/// position has just moved, so the earliest reports are close to the truth.
+///
+/// A new epoch (the stream restarted) starts a new fit. Until its reports span a second,
+/// the rate measured in an earlier epoch stands in (the crystal is the same), or the nominal
+/// rate if there is none yet; the audio thread reports every period in those first seconds.
 public final class FrameClock: @unchecked Sendable {
     public let nominalRate: Int
-    private let slot: ClockSampleSlot
-    private var lastSequence: Int64 = 0
+    private let reports: ClockSampleQueue
+    /// Reports taken in so far (the queue's count when last looked at).
+    private var taken: Int64 = 0
     private var epoch: Int64 = -1
     private var frames: [Int64] = []
     private var times: [Int64] = []
@@ -99,16 +126,21 @@ public final class FrameClock: @unchecked Sendable {
     private static let spacingNs: Int64 = 50_000_000
     private static let refitNs: Int64 = 1_000_000_000
     private var lastFitNs: Int64 = 0
-    private static let minFitSpanNs: Int64 = 2_000_000_000
+    private static let minFitSpanNs: Int64 = 1_000_000_000
+    private static let minFitReports = 12
+    /// Whether the current epoch's own reports have measured the rate yet.
+    private var measuredThisEpoch = false
+    /// The rate (ns per frame) last measured, in this epoch or an earlier one.
+    private var knownSlope: Double?
     /// The share of earliest residuals that places the line.
     private static let edgeShare = 0.01
     /// How far back the reports that place the line reach while the rate is assumed.
     private static let nominalEdgeSpanNs: Int64 = 500_000_000
     private let current = Mutex<FrameClockModel?>(nil)
 
-    init(nominalRate: Int, slot: ClockSampleSlot) {
+    init(nominalRate: Int, reports: ClockSampleQueue) {
         self.nominalRate = nominalRate
-        self.slot = slot
+        self.reports = reports
         frames.reserveCapacity(Self.window)
         times.reserveCapacity(Self.window)
         residuals.reserveCapacity(Self.window)
@@ -117,20 +149,40 @@ public final class FrameClock: @unchecked Sendable {
     /// The current model; nil until the stream has reported its position.
     public var model: FrameClockModel? { current.withLock { $0 } }
 
-    /// Takes in the audio thread's latest sample, if new, and refits. Returns the model.
+    /// Takes in the audio thread's reports made since the last call, if any, and refits.
+    /// Returns the model.
     @discardableResult
     public func update() -> FrameClockModel? {
-        guard let (sample, seq) = slot.read() else { return model }
-        if seq == lastSequence { return model }
-        lastSequence = seq
+        let end = reports.count
+        guard end > taken else { return model }
+        var added = false
+        for n in max(taken, end - Int64(ClockSampleQueue.capacity))..<end {
+            if let sample = reports.sample(n) { added = take(sample) || added }
+        }
+        taken = end
+        guard added, let newest = times.last else { return model }
+        // Refit once a second once the rate is measured: the line moves slowly, and the fit
+        // is the costly part. Until then, whenever reports come in (there are few).
+        if measuredThisEpoch, let current = model, current.epoch == epoch, newest - lastFitNs < Self.refitNs {
+            return current
+        }
+        lastFitNs = newest
+        let fitted = fit()
+        current.withLock { $0 = fitted }
+        return fitted
+    }
+
+    /// Adds a report to the window (a new epoch empties it); false if it is skipped.
+    private func take(_ sample: ClockSample) -> Bool {
         if sample.epoch != epoch {
             epoch = sample.epoch
             frames.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
+            measuredThisEpoch = false
         }
         if let last = frames.last {
-            if sample.frame <= last { return model }
-            if sample.monoNs - times[times.count - 1] < Self.spacingNs { return model }
+            if sample.frame <= last { return false }
+            if sample.monoNs - times[times.count - 1] < Self.spacingNs { return false }
         }
         if frames.count == Self.window {
             frames.removeFirst()
@@ -138,23 +190,16 @@ public final class FrameClock: @unchecked Sendable {
         }
         frames.append(sample.frame)
         times.append(sample.monoNs)
-        // Refit once a second: the line moves slowly, and the fit is the costly part.
-        if let current = model, current.epoch == epoch, sample.monoNs - lastFitNs < Self.refitNs {
-            return current
-        }
-        lastFitNs = sample.monoNs
-        let fitted = fit()
-        current.withLock { $0 = fitted }
-        return fitted
+        return true
     }
 
     private func fit() -> FrameClockModel {
         let nominal = 1e9 / Double(nominalRate)
         let n = frames.count
         let f0 = frames[0], t0 = times[0]
-        var slope = nominal
+        var slope = knownSlope ?? nominal
         var measured = false
-        if n >= 8, times[n - 1] - t0 >= Self.minFitSpanNs {
+        if n >= Self.minFitReports, times[n - 1] - t0 >= Self.minFitSpanNs {
             // Least squares over all reports, then twice more over the earliest fifth of
             // them (relative to the last line): late reports scatter the slope, early ones
             // lie close to the truth.
@@ -166,10 +211,12 @@ public final class FrameClock: @unchecked Sendable {
                 // A real card is within a fraction of a percent of its nominal rate.
                 slope = min(max(s, nominal * 0.99), nominal * 1.01)
                 measured = true
+                measuredThisEpoch = true
+                knownSlope = slope
             }
         }
         // Lay the line along the earliest reports: over the whole window once the rate is
-        // measured; over the last half second while it is only assumed (an assumed rate
+        // measured; over the last half second while it is only assumed (a nominal rate
         // 3000 ppm off drifts 3 ms in a second).
         let sorted = residualsSorted(slope: slope, since: measured ? nil : times[n - 1] - Self.nominalEdgeSpanNs)
         let k = max(1, Int((Double(sorted.count) * Self.edgeShare).rounded()))

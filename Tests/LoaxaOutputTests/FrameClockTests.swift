@@ -14,36 +14,75 @@ struct CardHabits {
     var wakesOnPeriod = true
 }
 
+/// A simulated card reporting its position to a frame clock.
+struct SimulatedCard {
+    let habits: CardHabits
+    let reports = ClockSampleQueue()
+    let clock: FrameClock
+    let trueRate: Double
+    let t0: Int64 = 1_000_000_000_000
+    /// Simulated time since t0, and the frame the timeline had reached at t0 + elapsed.
+    var elapsedNs: Double = 0
+    /// Frames the timeline is ahead of the card's own count (an underrun's restart moves it).
+    var frameOffset: Int64 = 0
+    var epoch: Int64 = 0
+    var model: FrameClockModel?
+    var generator = SystemRandomNumberGenerator()
+    /// The clock looks at the reports after every this many (the renderer sleeps between).
+    var updateEvery = 1
+
+    init(_ habits: CardHabits) {
+        self.habits = habits
+        clock = FrameClock(nominalRate: 48000, reports: reports)
+        trueRate = 48000 * (1 + habits.ppm / 1e6)
+    }
+
+    var periodNs: Double { habits.period > 0 ? Double(habits.period) * 1e9 / trueRate : 20e6 }
+
+    /// Reports once a period for `seconds`.
+    mutating func report(seconds: Double) {
+        let first = Int((elapsedNs / periodNs).rounded(.up))
+        let count = Int(seconds * 1e9 / periodNs)
+        for i in first..<(first + count) {
+            // The moment the position is read: just after a period boundary plus the thread's
+            // wake-up latency, or anywhere in the period; the timestamp is taken just after.
+            var t = Int64(Double(i) * periodNs) + 1_000
+            if habits.wakesOnPeriod {
+                t += habits.lateNs > 0 ? Int64.random(in: 0...habits.lateNs, using: &generator) : 0
+            } else {
+                t += Int64.random(in: 0..<Int64(periodNs), using: &generator)
+            }
+            let stamp = t0 + t + Int64.random(in: 0...20_000, using: &generator)
+            var frame = Int64((Double(t) * trueRate / 1e9).rounded(.down))
+            if habits.period > 0 { frame = frame / habits.period * habits.period }
+            reports.publish(ClockSample(frame: frame + frameOffset, monoNs: stamp, epoch: epoch))
+            if (i + 1) % updateEvery == 0 { model = clock.update() }
+            elapsedNs = Double(t)
+        }
+        model = clock.update()
+    }
+
+    /// The stream restarts: a new epoch, with the timeline moved on by `frames`.
+    mutating func restart(skipping frames: Int64) {
+        epoch += 1
+        frameOffset += frames
+    }
+
+    /// Where the clock places the frame `seconds` after the last report, less where it
+    /// truly is, in frames.
+    func placementError(ahead seconds: Double) -> Double {
+        let target = elapsedNs + seconds * 1e9
+        let trueFrame = target * trueRate / 1e9 + Double(frameOffset)
+        return Double(model!.frame(atMonoNs: t0 + Int64(target))) - trueFrame
+    }
+}
+
 /// Feeds the clock what a card with `habits` would report over `seconds`, then checks where
 /// it places a frame one second after the last report. Returns the error in frames.
 func placementError(_ habits: CardHabits, seconds: Int) -> Double {
-    let slot = ClockSampleSlot()
-    let clock = FrameClock(nominalRate: 48000, slot: slot)
-    let trueRate = 48000 * (1 + habits.ppm / 1e6)
-    var generator = SystemRandomNumberGenerator()
-    let t0: Int64 = 1_000_000_000_000
-    var model: FrameClockModel?
-    let periodNs = habits.period > 0 ? Double(habits.period) * 1e9 / trueRate : 20e6
-    var lastT = t0
-    for i in 0..<Int(Double(seconds) * 1e9 / periodNs) {
-        // The moment the position is read: just after a period boundary plus the thread's
-        // wake-up latency, or anywhere in the period; the timestamp is taken just after.
-        var t = t0 + Int64(Double(i) * periodNs) + 1_000
-        if habits.wakesOnPeriod {
-            t += habits.lateNs > 0 ? Int64.random(in: 0...habits.lateNs, using: &generator) : 0
-        } else {
-            t += Int64.random(in: 0..<Int64(periodNs), using: &generator)
-        }
-        let stamp = t + Int64.random(in: 0...20_000, using: &generator)
-        var frame = Int64((Double(t - t0) * trueRate / 1e9).rounded(.down))
-        if habits.period > 0 { frame = frame / habits.period * habits.period }
-        slot.publish(ClockSample(frame: frame, monoNs: stamp, epoch: 0))
-        model = clock.update()
-        lastT = t
-    }
-    let target = lastT + 1_000_000_000
-    let trueFrame = Double(target - t0) * trueRate / 1e9
-    return Double(model!.frame(atMonoNs: target)) - trueFrame
+    var card = SimulatedCard(habits)
+    card.report(seconds: Double(seconds))
+    return card.placementError(ahead: 1)
 }
 
 @Test func aCardAtItsNominalRateIsPlacedToTheFrame() {
@@ -70,9 +109,34 @@ func aDriftingCardIsFollowed(ppm: Double) {
     }
 }
 
-/// Two seconds after start the rate is already measured well enough to place a frame a
-/// second ahead within a millisecond on a 3000 ppm card.
-@Test func twoSecondsOfReportsAreEnough() {
-    let error = placementError(CardHabits(ppm: 3000, lateNs: 100_000), seconds: 3)
+/// Little more than a second after the stream starts, reporting every period, the rate is
+/// measured well enough to place a frame two seconds ahead (a block's start is fixed a
+/// second before it airs, from a fit up to a second old) within a millisecond.
+@Test(arguments: [3000.0, -3000.0])
+func aSecondOfReportsIsEnough(ppm: Double) {
+    var card = SimulatedCard(CardHabits(ppm: ppm, lateNs: 300_000, period: 960))
+    card.report(seconds: 1.1)
+    let error = card.placementError(ahead: 2)
+    #expect(abs(error) < 48, "off by \(error) frames at \(ppm) ppm")
+}
+
+/// The renderer looks at the clock twice a second: it still fits every report made since.
+@Test func reportsMadeWhileTheReaderSleptAreAllUsed() {
+    var card = SimulatedCard(CardHabits(ppm: -3000, lateNs: 300_000, period: 960))
+    card.updateEvery = 25
+    card.report(seconds: 1.1)
+    let error = card.placementError(ahead: 2)
     #expect(abs(error) < 48, "off by \(error) frames")
+}
+
+/// After an underrun the stream restarts in a new epoch, which the clock fits afresh; until
+/// it has a second of its own reports, the rate measured before stands in.
+@Test(arguments: [3000.0, -3000.0])
+func aRestartedStreamKeepsTheMeasuredRate(ppm: Double) {
+    var card = SimulatedCard(CardHabits(ppm: ppm, lateNs: 300_000, period: 960))
+    card.report(seconds: 20)
+    card.restart(skipping: 19_200)
+    card.report(seconds: 0.3)
+    let error = card.placementError(ahead: 2)
+    #expect(abs(error) < 48, "off by \(error) frames at \(ppm) ppm")
 }
