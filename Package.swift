@@ -25,12 +25,14 @@ let package = Package(
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
         // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
+        // The renderer's float-to-16-bit loop, in C so that it vectorises.
+        .systemLibrary(name: "CSamples"),
 
         .target(name: "LoaxaCore"),
         .target(
             name: "LoaxaMedia",
             dependencies: [
-                "LoaxaCore", "CSndFile", "COgg", "COpus", "CSoxr", "CEbur128", "CNettle",
+                "LoaxaCore", "CSndFile", "COgg", "COpus", "CSoxr", "CEbur128", "CNettle", "CSamples",
             ]),
         .target(name: "LoaxaOutput", dependencies: ["LoaxaCore", "CALSA", "CLinux"]),
         .target(

@@ -40,8 +40,8 @@ final class Renderer: @unchecked Sendable {
     static let chunk = 1024
     /// A block placed later than this after its time is missed rather than aired late.
     static let lateLimitSeconds: Int64 = 2
-    private let floats: UnsafeMutablePointer<Float>
-    private let samples: UnsafeMutablePointer<Int16>
+    /// A chunk of silence.
+    private let silence: UnsafeMutablePointer<Int16>
 
     /// The segment being rendered.
     struct SegmentRun {
@@ -77,13 +77,12 @@ final class Renderer: @unchecked Sendable {
         rate = output.settings.rate
         channels = output.settings.channels
         lookaheadFrames = min(Int64(rate), Int64(output.ring.capacity) - Int64(Self.chunk))
-        floats = .allocate(capacity: Self.chunk * channels)
-        samples = .allocate(capacity: Self.chunk * channels)
+        silence = .allocate(capacity: Self.chunk * channels)
+        silence.initialize(repeating: 0, count: Self.chunk * channels)
     }
 
     deinit {
-        floats.deallocate()
-        samples.deallocate()
+        silence.deallocate()
     }
 
     // MARK: Other threads
@@ -236,15 +235,18 @@ final class Renderer: @unchecked Sendable {
                 }
                 n = Int(min(Int64(n), limit - pos))
             }
+            // Decoded, gained and converted straight into the ring.
+            let region = output.ring.writableRegion(frames: n)
+            n = region.frames
             var got = 0
             var failure: String?
             do {
-                got = try run!.segment!.converter.render(into: floats, frames: n)
+                got = try run!.segment!.converter.render(intoInt16: region.pointer, frames: n, gain: run!.segment!.gain)
             } catch {
                 failure = error.description
             }
             if got > 0 {
-                writeSamples(got, gain: run!.segment!.gain)
+                output.ring.publish(frames: got)
                 pos += Int64(got)
             }
             if let failure {
@@ -375,22 +377,10 @@ final class Renderer: @unchecked Sendable {
 
     private func writeSilence(_ frames: Int) {
         var left = frames
-        samples.update(repeating: 0, count: Self.chunk * channels)
         while left > 0 {
             let n = min(left, Self.chunk)
-            output.ring.write(samples, frames: n)
+            output.ring.write(silence, frames: n)
             left -= n
         }
-    }
-
-    /// Applies the segment's loudness gain and writes 16-bit frames to the ring.
-    private func writeSamples(_ frames: Int, gain: Float) {
-        let count = frames * channels
-        for i in 0..<count {
-            let v = max(-1, min(1, floats[i] * gain)) * 32767
-            // Rounds half away from zero, as rounded() does, without a call into libm.
-            samples[i] = Int16(v + (v < 0 ? -0.5 : 0.5))
-        }
-        output.ring.write(samples, frames: frames)
     }
 }

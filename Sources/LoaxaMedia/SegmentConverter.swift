@@ -1,3 +1,4 @@
+import CSamples
 import CSoxr
 
 #if canImport(Glibc)
@@ -85,13 +86,32 @@ public final class SegmentConverter {
     /// Fills up to `frames` frames into `out` (room for frames × outputChannels floats).
     /// Returns the frames written; fewer than asked only at the end, 0 once finished.
     public func render(into out: UnsafeMutablePointer<Float>, frames: Int) throws(MediaError) -> Int {
+        try drain(frames: frames) { source, offset, n in
+            (out + offset).update(from: source, count: n)
+        }
+    }
+
+    /// Like `render(into:frames:)`, but scales by `gain` and writes 16-bit samples (see
+    /// `SampleConversion.toInt16`): the renderer's path, one pass from the decoded frames
+    /// to the output ring.
+    public func render(intoInt16 out: UnsafeMutablePointer<Int16>, frames: Int, gain: Float) throws(MediaError) -> Int {
+        try drain(frames: frames) { source, offset, n in
+            SampleConversion.toInt16(source, out + offset, count: n, gain: gain)
+        }
+    }
+
+    /// Hands out up to `frames` converted frames through `emit(source, sampleOffset,
+    /// sampleCount)`, decoding more as needed.
+    @inline(__always)
+    private func drain(
+        frames: Int, _ emit: (UnsafeMutablePointer<Float>, Int, Int) -> Void
+    ) throws(MediaError) -> Int {
         var written = 0
         while written < frames {
             let releasable = finished ? pendingCount : max(0, pendingCount - Self.holdback)
             if releasable > 0 {
                 let n = min(releasable, frames - written)
-                (out + written * outputChannels).update(
-                    from: pending + pendingStart * outputChannels, count: n * outputChannels)
+                emit(pending + pendingStart * outputChannels, written * outputChannels, n * outputChannels)
                 pendingStart += n
                 pendingCount -= n
                 written += n
@@ -194,5 +214,15 @@ public final class SegmentConverter {
         precondition(pendingCount + room <= pendingCapacity, "converter buffer overflow")
         memmove(pending, pending + pendingStart * outputChannels, pendingCount * outputChannels * MemoryLayout<Float>.size)
         pendingStart = 0
+    }
+}
+
+/// Float samples to the card's 16-bit format.
+public enum SampleConversion {
+    /// Writes `count` samples of `source` × `gain`, clipped to ±1, as 16-bit integers
+    /// rounded to the nearest (ties to even).
+    @inline(__always)
+    public static func toInt16(_ source: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Int16>, count: Int, gain: Float) {
+        loaxa_float_to_s16(source, out, count, gain)
     }
 }

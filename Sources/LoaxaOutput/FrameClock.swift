@@ -124,7 +124,7 @@ public final class FrameClock: @unchecked Sendable {
     /// audio thread's six or so wake-ups a second).
     private static let window = 600
     private static let spacingNs: Int64 = 50_000_000
-    private static let refitNs: Int64 = 1_000_000_000
+    private static let refitNs: Int64 = 2_000_000_000
     private var lastFitNs: Int64 = 0
     private static let minFitSpanNs: Int64 = 1_000_000_000
     private static let minFitReports = 12
@@ -161,9 +161,11 @@ public final class FrameClock: @unchecked Sendable {
         }
         taken = end
         guard added, let newest = times.last else { return model }
-        // Refit once a second once the rate is measured: the line moves slowly, and the fit
-        // is the costly part. Until then, whenever reports come in (there are few).
-        if measuredThisEpoch, let current = model, current.epoch == epoch, newest - lastFitNs < Self.refitNs {
+        // Until the rate is measured, refit whenever reports come in (there are few); then
+        // once a second while the window fills, and every 2 s once it is half full: the line
+        // moves slowly, and the fit (three sorts of up to 600 residuals) is the costly part.
+        let interval = frames.count < Self.window / 2 ? Self.refitNs / 2 : Self.refitNs
+        if measuredThisEpoch, let current = model, current.epoch == epoch, newest - lastFitNs < interval {
             return current
         }
         lastFitNs = newest

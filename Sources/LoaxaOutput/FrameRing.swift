@@ -101,6 +101,19 @@ public final class FrameRing: @unchecked Sendable {
         published.store(start + Int64(frames), ordering: .releasing)
     }
 
+    /// Where the producer may write next in place: up to `frames` frames at
+    /// `publishedPosition`, fewer where the ring wraps. `publish(frames:)` then makes them
+    /// the audio thread's. The caller keeps within `writableEnd`.
+    public func writableRegion(frames: Int) -> (pointer: UnsafeMutablePointer<Int16>, frames: Int) {
+        let slot = Int(published.load(ordering: .relaxed)) & mask
+        return (storage + slot * channels, min(frames, capacity - slot))
+    }
+
+    /// Publishes `frames` frames written in place at `publishedPosition`.
+    public func publish(frames: Int) {
+        published.store(published.load(ordering: .relaxed) + Int64(frames), ordering: .releasing)
+    }
+
     /// Moves the producer to `position` (at or after the consumer) when it fell behind.
     public func advancePublished(to position: Int64) {
         published.store(position, ordering: .releasing)

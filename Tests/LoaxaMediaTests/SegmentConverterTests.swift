@@ -104,3 +104,24 @@ func resampledLengthIsExactlyRoundedRatio(frames: Int) throws {
     }
     #expect(throws: MediaError.self) { _ = try AudioFileReader(path: dir + "/missing.opus") }
 }
+
+/// The 16-bit conversion against the plain formula: gain, clipping at ±1, rounding to the
+/// nearest with ties to even, over values in and beyond the range.
+@Test func floatsBecomeSixteenBitSamplesExactly() {
+    var generator = SystemRandomNumberGenerator()
+    let count = 100_000
+    var source = (0..<count).map { _ in Float.random(in: -1.5...1.5, using: &generator) }
+    source += [0, 1, -1, 2, -2, 1e-9]
+    let gain: Float = 0.8
+    var out = [Int16](repeating: 0, count: source.count)
+    source.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { SampleConversion.toInt16(src.baseAddress!, $0.baseAddress!, count: src.count, gain: gain) }
+    }
+    var wrong = 0
+    for (x, y) in zip(source, out) {
+        let expected = Int16((max(-1, min(1, x * gain)) * 32767).rounded(.toNearestOrEven))
+        if y != expected { wrong += 1 }
+    }
+    #expect(wrong == 0)
+    #expect(out[count + 1] == 26214 && out[count + 2] == -26214 && out[count + 3] == 32767 && out[count + 4] == -32767)
+}

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 from datetime import datetime, timezone
 
@@ -83,11 +84,26 @@ def main():
     L, M = "loaxad", "mpd"
     rows = []
 
+    def repeats(name, prog):
+        """The run `name` and its repeats `name.2`, `name.3`, ... that completed."""
+        found = [R(name, prog)] + [R(f"{name}.{i}", prog) for i in range(2, 10)]
+        return [r for r in found if r and r.get("cpu_seconds_per_audio_hour") is not None]
+
+    def median_cpu(name, prog):
+        values = sorted(r["cpu_seconds_per_audio_hour"] for r in repeats(name, prog))
+        return statistics.median(values) if values else None
+
+    def fmt_cpu_runs(name, prog):
+        runs = repeats(name, prog)
+        if len(runs) < 2:
+            return fmt_cpu(R(name, prog))
+        values = sorted(r["cpu_seconds_per_audio_hour"] for r in runs)
+        return f"{statistics.median(values):.1f} s (median of {len(values)}: {values[0]:.1f}–{values[-1]:.1f})"
+
     def cpu_row(label, name, note=""):
-        l, m = R(name, L), R(name, M)
-        lv, mv = val(l, "cpu_seconds_per_audio_hour"), val(m, "cpu_seconds_per_audio_hour")
+        lv, mv = median_cpu(name, L), median_cpu(name, M)
         met = lv is not None and mv is not None and lv <= mv
-        rows.append((label, fmt_cpu(l), fmt_cpu(m), "≤ mpd's" + note, verdict(met)))
+        rows.append((label, fmt_cpu_runs(name, L), fmt_cpu_runs(name, M), "≤ mpd's" + note, verdict(met)))
 
     cpu_row(f"CPU s per audio hour, {hour} Opus 48 kHz, card ×{speed}", "hour-opus")
     cpu_row(f"CPU s per audio hour, {hour} MP3 44.1 kHz, card ×{speed}", "hour-mp3")
@@ -178,6 +194,12 @@ def main():
     for row in rows:
         w("| " + " | ".join(row) + " |")
     w("")
+    w("The runs at card speed ×1 play both programs at once, each on its own card, and are "
+      "repeated (BENCH_REPEAT, default 3); their CPU rows give the median of the runs and the "
+      "lowest and highest. A program's CPU time for the same work varies by 10 % or more from "
+      "run to run on a shared machine, so one run cannot tell two programs apart that are "
+      "within a few percent of each other.")
+    w("")
 
     # details: CPU
     w("### CPU and memory, run by run")
@@ -185,7 +207,10 @@ def main():
     w("| run | card speed | program | audio | wall time of the block | CPU s | CPU s per audio hour | "
       "share of one core | peak RSS (VmHWM) | largest RSS sampled while playing | underruns |")
     w("|---|---|---|---|---|---|---|---|---|---|---|")
-    for name in ("hour-opus", "hour-mp3", "5min-opus", "5min-mp3", "3min-opus", "3min-mp3", "joins"):
+    names = ["hour-opus", "hour-mp3", "5min-opus", "5min-mp3"]
+    for base in ("3min-opus", "3min-mp3", "joins"):
+        names += [base] + [f"{base}.{i}" for i in range(2, 10) if R(f"{base}.{i}", L) or R(f"{base}.{i}", M)]
+    for name in names:
         for prog in (L, M):
             r = R(name, prog)
             if not r:
@@ -207,7 +232,7 @@ def main():
     w("")
     w("Some work is done per frame (decoding, resampling, copying) and some per second of wall "
       "time (timers, polling, a clock fit, heartbeats). At card speed ×S an audio hour lasts 1/S "
-      "of an hour, so the second kind shrinks S times. From the ×1 and the ×" + speed + " figure of "
+      "of an hour, so the second kind shrinks S times. From the ×1 figure (the median of its runs) and the ×" + speed + " figure of "
       "each format, CPU s per audio hour = A + B / speed gives A, the work per audio hour, and B, "
       "the work per wall-clock hour whatever is played:")
     w("")
@@ -215,7 +240,7 @@ def main():
     w("|---|---|---|---|---|---|")
     for fmt, label in (("opus", "Opus 48 kHz"), ("mp3", "MP3 44.1 kHz")):
         for prog in (L, M):
-            c1 = val(R(f"3min-{fmt}", prog), "cpu_seconds_per_audio_hour")
+            c1 = median_cpu(f"3min-{fmt}", prog)
             cs = val(R(f"hour-{fmt}", prog), "cpu_seconds_per_audio_hour")
             if c1 is None or cs is None or a.speed == 1:
                 w(f"| {label} | {prog} | {c1} | {cs} | n/a | n/a |")
