@@ -164,8 +164,14 @@ def main():
     for name, label in (("hour-opus", f"{hour} Opus ×{speed}"), ("hour-mp3", f"{hour} MP3 ×{speed}"),
                         ("joins", "12 segments ×1")):
         l, m = R(name, L), R(name, M)
-        rows.append((f"underruns at the card, {label}", underruns(l), underruns(m), "0",
-                     verdict(l is not None and l.get("card_underruns") == 0)))
+        if name == "joins" or a.speed == 1:
+            rows.append((f"underruns at the card, {label}", underruns(l), underruns(m), "0",
+                         verdict(l is not None and l.get("card_underruns") == 0)))
+        else:
+            # Sped up, the card's buffer lasts a tenth of its time: listed, not judged (see
+            # "What to keep in mind"); `make soak` judges underruns under load at ×1.
+            rows.append((f"underruns at the card, {label}", underruns(l), underruns(m),
+                         "listed only (sped up)", "n/a"))
 
     out = []
     w = out.append
@@ -346,8 +352,12 @@ def main():
   DAC times are start + frames / (rate × speed × (1 + ppm/10⁶)). Only frame counts are used
   here, which do not depend on the speed.
 - **Underruns at ×{speed}** are the card's: a program that cannot refill a buffer that now lasts
-  1/{speed} of its usual time underruns. They are listed, and they would be an artefact of the
-  speed-up, not a verdict on real-time playout; the ×1 runs are the ones that count for that.
+  1/{speed} of its usual time underruns. loaxad refills its 320 ms buffer when half of it has
+  played, which at ×{speed} leaves its audio thread {160 / a.speed:g} ms of wall time: any stall
+  that long, of the thread or of the disk the virtual card records to, underruns the card.
+  They are listed, not judged: they are an artefact of the speed-up, not a verdict on
+  real-time playout. The ×1 runs here and `make soak` (five minutes with both cores busy)
+  are the ones that count for that.
 - The join figures measure only the joins inside one block; a program that cuts the end of a
   segment shows it as a negative gap at the next join, and the last segment of a block has no
   next join, so a cut there is not measured.""")
