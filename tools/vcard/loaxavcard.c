@@ -53,7 +53,9 @@
 #define VC_MIN_PERIODS 2u
 #define VC_MAX_PERIODS 64u
 #define VC_MAX_BUFFER_BYTES (4u * 1024u * 1024u)
-#define VC_CAPBUF (256u * 1024u)
+#define VC_CAPBUF (128u * 1024u)
+/* capture buffers that may wait for the disk: 64 x 128 KiB, 43 s of 48 kHz stereo */
+#define VC_CAPQUEUE 64u
 /* a delay() this soon after pointer() reuses its position (see vc_delay) */
 #define VC_REUSE_NS 10000
 
@@ -113,6 +115,27 @@ struct vcard {
 	size_t buf_len;
 	uint64_t buf_pos;	/* file offset of buf[0] */
 	bool cap_error;
+
+	/*
+	 * The capture writer: full buffers wait in a queue and a thread of the
+	 * card's own writes them to the file, in order, as a sound card's DMA
+	 * never waits on a disk.  The application's writes only queue them (and
+	 * wait only if the disk is 64 buffers behind).  Written buffers go back
+	 * on a stack and the newest is reused first, so only the two or three
+	 * in use are ever touched: the card adds little to its host's RSS.
+	 */
+	pthread_t writer;
+	bool writer_started, writer_stop;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;	/* a buffer was queued, or one was written */
+	struct {
+		unsigned char *data;
+		size_t len;
+		uint64_t pos;
+	} queue[VC_CAPQUEUE];
+	unsigned int qhead, qlen;	/* queued: qhead .. qhead + qlen - 1 */
+	unsigned char *spare[VC_CAPQUEUE];	/* written buffers, newest last */
+	unsigned int nspare;
 };
 
 /* ---------------------------------------------------------------- time */
@@ -194,25 +217,77 @@ static uint64_t pos_reported_l(struct vcard *vc, int64_t now, bool jitter)
 
 /* ------------------------------------------------------------- capture */
 
+/* the writer thread: writes queued buffers in order until told to stop */
+static void *cap_writer(void *arg)
+{
+	struct vcard *vc = arg;
+
+	pthread_mutex_lock(&vc->qlock);
+	for (;;) {
+		while (!vc->qlen && !vc->writer_stop)
+			pthread_cond_wait(&vc->qcond, &vc->qlock);
+		if (!vc->qlen)
+			break;
+		unsigned int i = vc->qhead;
+		pthread_mutex_unlock(&vc->qlock);
+		size_t done = 0;
+		while (done < vc->queue[i].len) {
+			ssize_t n = pwrite(vc->raw_fd, vc->queue[i].data + done,
+					   vc->queue[i].len - done,
+					   (off_t)(vc->queue[i].pos + done));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				if (!vc->cap_error)
+					SNDERR("loaxavcard: capture write failed: %s", strerror(errno));
+				vc->cap_error = true;
+				break;
+			}
+			done += (size_t)n;
+		}
+		pthread_mutex_lock(&vc->qlock);
+		vc->spare[vc->nspare++] = vc->queue[i].data;
+		vc->queue[i].data = NULL;
+		vc->qhead = (vc->qhead + 1) % VC_CAPQUEUE;
+		vc->qlen--;
+		pthread_cond_broadcast(&vc->qcond);
+	}
+	pthread_mutex_unlock(&vc->qlock);
+	return NULL;
+}
+
+/*
+ * hands the write buffer to the writer thread and takes the newest spare one
+ * (there is one whenever the queue has room: there are VC_CAPQUEUE + 1)
+ */
 static void cap_flush_l(struct vcard *vc)
 {
-	size_t done = 0;
-
-	while (done < vc->buf_len) {
-		ssize_t n = pwrite(vc->raw_fd, vc->buf + done, vc->buf_len - done,
-				   (off_t)(vc->buf_pos + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (!vc->cap_error)
-				SNDERR("loaxavcard: capture write failed: %s", strerror(errno));
-			vc->cap_error = true;
-			break;
-		}
-		done += (size_t)n;
-	}
+	if (!vc->buf_len)
+		return;
+	pthread_mutex_lock(&vc->qlock);
+	while (vc->qlen == VC_CAPQUEUE)
+		pthread_cond_wait(&vc->qcond, &vc->qlock);
+	unsigned int i = (vc->qhead + vc->qlen) % VC_CAPQUEUE;
+	unsigned char *spare = vc->spare[--vc->nspare];
+	vc->queue[i].data = vc->buf;
+	vc->queue[i].len = vc->buf_len;
+	vc->queue[i].pos = vc->buf_pos;
+	vc->qlen++;
+	pthread_cond_broadcast(&vc->qcond);
+	pthread_mutex_unlock(&vc->qlock);
+	vc->buf = spare;
 	vc->buf_pos += vc->buf_len;
 	vc->buf_len = 0;
+}
+
+/* flushes and waits until everything queued is in the file */
+static void cap_sync_l(struct vcard *vc)
+{
+	cap_flush_l(vc);
+	pthread_mutex_lock(&vc->qlock);
+	while (vc->qlen)
+		pthread_cond_wait(&vc->qcond, &vc->qlock);
+	pthread_mutex_unlock(&vc->qlock);
 }
 
 static void cap_put_l(struct vcard *vc, const void *data, size_t n)
@@ -308,7 +383,7 @@ static void session_end_l(struct vcard *vc, uint64_t end, bool segment_open)
 		vc->run_index++;
 	}
 	if (vc->raw_fd >= 0) {
-		cap_flush_l(vc);
+		cap_sync_l(vc);
 		/* nothing played: keep the end (no alignment padding for nothing) */
 		if (end > 0)
 			vc->cap_end = (vc->cap_base + end) * vc->frame_bytes;
@@ -961,6 +1036,21 @@ static void vc_dump(snd_pcm_ioplug_t *io, snd_output_t *out)
 
 static void vc_free(struct vcard *vc)
 {
+	unsigned int i;
+
+	if (vc->writer_started) {
+		pthread_mutex_lock(&vc->qlock);
+		vc->writer_stop = true;
+		pthread_cond_broadcast(&vc->qcond);
+		pthread_mutex_unlock(&vc->qlock);
+		pthread_join(vc->writer, NULL);
+	}
+	for (i = 0; i < VC_CAPQUEUE; i++)
+		free(vc->queue[i].data);
+	for (i = 0; i < vc->nspare; i++)
+		free(vc->spare[i]);
+	pthread_mutex_destroy(&vc->qlock);
+	pthread_cond_destroy(&vc->qcond);
 	if (vc->raw_fd >= 0)
 		close(vc->raw_fd);	/* also releases the flock */
 	if (vc->runs)
@@ -984,7 +1074,7 @@ static int vc_close(snd_pcm_ioplug_t *io)
 	if (!gone_l(vc, now))
 		stop_l(vc, now);
 	if (vc->raw_fd >= 0)
-		cap_flush_l(vc);
+		cap_sync_l(vc);
 	pthread_mutex_unlock(&vc->lock);
 	vc_free(vc);
 	return 0;
@@ -1171,6 +1261,20 @@ static int open_capture(struct vcard *vc)
 		err = -ENOMEM;
 		goto out;
 	}
+	/* allocated now, not by the application's writes; touched only when used */
+	while (vc->nspare < VC_CAPQUEUE) {
+		vc->spare[vc->nspare] = malloc(VC_CAPBUF);
+		if (!vc->spare[vc->nspare]) {
+			err = -ENOMEM;
+			goto out;
+		}
+		vc->nspare++;
+	}
+	if (pthread_create(&vc->writer, NULL, cap_writer, vc) != 0) {
+		err = -EAGAIN;
+		goto out;
+	}
+	vc->writer_started = true;
 	snprintf(path, len, "%s.runs", vc->capture);
 	vc->runs = fopen(path, "a+e");
 	if (!vc->runs) {
@@ -1203,6 +1307,8 @@ SND_PCM_PLUGIN_DEFINE_FUNC(loaxavcard)
 	if (!vc)
 		return -ENOMEM;
 	pthread_mutex_init(&vc->lock, NULL);
+	pthread_mutex_init(&vc->qlock, NULL);
+	pthread_cond_init(&vc->qcond, NULL);
 	vc->raw_fd = -1;
 	vc->tfd = -1;
 	vc->vanish_after_ms = -1;
