@@ -40,8 +40,6 @@ final class Renderer: @unchecked Sendable {
     static let chunk = 1024
     /// A block placed later than this after its time is missed rather than aired late.
     static let lateLimitSeconds: Int64 = 2
-    /// A chunk of silence.
-    private let silence: UnsafeMutablePointer<Int16>
 
     /// The segment being rendered.
     struct SegmentRun {
@@ -77,12 +75,6 @@ final class Renderer: @unchecked Sendable {
         rate = output.settings.rate
         channels = output.settings.channels
         lookaheadFrames = min(Int64(rate), Int64(output.ring.capacity) - Int64(Self.chunk))
-        silence = .allocate(capacity: Self.chunk * channels)
-        silence.initialize(repeating: 0, count: Self.chunk * channels)
-    }
-
-    deinit {
-        silence.deallocate()
     }
 
     // MARK: Other threads
@@ -375,12 +367,14 @@ final class Renderer: @unchecked Sendable {
         WallTime(microseconds: floorDivMod(mono + wall.offsetNs(), 1000).0)
     }
 
+    /// Zeroes the next `frames` frames of the ring in place and publishes them.
     private func writeSilence(_ frames: Int) {
         var left = frames
         while left > 0 {
-            let n = min(left, Self.chunk)
-            output.ring.write(silence, frames: n)
-            left -= n
+            let region = output.ring.writableRegion(frames: left)
+            region.pointer.update(repeating: 0, count: region.frames * channels)
+            output.ring.publish(frames: region.frames)
+            left -= region.frames
         }
     }
 }
