@@ -45,7 +45,7 @@ let package = Package(
                 "CNettle",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
-        .target(name: "LoaxaControl", dependencies: ["LoaxaCore"]),
+        .target(name: "LoaxaControl", dependencies: ["LoaxaCore", "CLinux"]),
         .target(
             name: "LoaxaDaemon",
             dependencies: [

@@ -16,12 +16,73 @@ public struct ControlRequest: Codable, Sendable {
 public struct ControlResponse: Codable, Sendable {
     public var ok: Bool
     public var error: String?
+    /// What was done, in a sentence for the operator.
+    public var message: String?
     public var status: StatusReport?
+    public var queue: [QueueItemReport]?
 
-    public init(ok: Bool, error: String? = nil, status: StatusReport? = nil) {
+    public init(
+        ok: Bool, error: String? = nil, message: String? = nil, status: StatusReport? = nil,
+        queue: [QueueItemReport]? = nil
+    ) {
         self.ok = ok
         self.error = error
+        self.message = message
         self.status = status
+        self.queue = queue
+    }
+
+    /// A refusal with its reason.
+    public static func refused(_ reason: String) -> ControlResponse { ControlResponse(ok: false, error: reason) }
+}
+
+/// Who sent a request: the control socket's peer credentials.
+public struct ControlPeer: Sendable, Hashable {
+    public var uid: UInt32
+    /// The user's login name, or the uid as text when it has none.
+    public var user: String
+
+    public init(uid: UInt32, user: String) {
+        self.uid = uid
+        self.user = user
+    }
+}
+
+/// One entry of the operator queue, as `loaxa queue list` shows it.
+public struct QueueItemReport: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var media: String
+    public var title: String?
+    public var priority: String
+    public var block: String?
+    /// RFC 3339, station offset.
+    public var expires: String?
+    public var added: String
+    public var addedBy: String?
+    public var state: String
+    public var durationMs: Int64?
+
+    public init(
+        id: Int64, media: String, title: String?, priority: String, block: String?, expires: String?, added: String,
+        addedBy: String?, state: String, durationMs: Int64?
+    ) {
+        self.id = id
+        self.media = media
+        self.title = title
+        self.priority = priority
+        self.block = block
+        self.expires = expires
+        self.added = added
+        self.addedBy = addedBy
+        self.state = state
+        self.durationMs = durationMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, media, title, priority, block, expires, added
+        case addedBy = "added_by"
+        case state
+        case durationMs = "duration_ms"
     }
 }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 
 #if canImport(Glibc)
@@ -88,10 +89,10 @@ public enum ControlClient {
 public final class ControlServer: @unchecked Sendable {
     public let path: String
     private let listener: Int32
-    private let handler: @Sendable (ControlRequest) -> ControlResponse
+    private let handler: @Sendable (ControlRequest, ControlPeer) -> ControlResponse
     private var thread: Thread?
 
-    public init(path: String, handler: @escaping @Sendable (ControlRequest) -> ControlResponse) throws {
+    public init(path: String, handler: @escaping @Sendable (ControlRequest, ControlPeer) -> ControlResponse) throws {
         self.path = path
         self.handler = handler
         try FileManager.default.createDirectory(
@@ -134,7 +135,7 @@ public final class ControlServer: @unchecked Sendable {
             let data = readAll(client)
             let response: ControlResponse
             if let request = try? JSONDecoder().decode(ControlRequest.self, from: data) {
-                response = handler(request)
+                response = handler(request, Self.peer(of: client))
             } else {
                 response = ControlResponse(ok: false, error: "malformed request")
             }
@@ -143,5 +144,18 @@ public final class ControlServer: @unchecked Sendable {
             writeAll(client, out)
             close(client)
         }
+    }
+
+    /// The user at the other end of `fd` (SO_PEERCRED), named from the password database.
+    static func peer(of fd: Int32) -> ControlPeer {
+        let raw = loaxa_peer_uid(fd)
+        guard raw >= 0, let uid = uid_t(exactly: raw) else { return ControlPeer(uid: UInt32.max, user: "unknown") }
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 4096)
+        if getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, let found, let name = found.pointee.pw_name {
+            return ControlPeer(uid: uid, user: String(cString: name))
+        }
+        return ControlPeer(uid: uid, user: "uid \(uid)")
     }
 }

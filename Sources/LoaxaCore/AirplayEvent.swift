@@ -22,6 +22,9 @@ public enum AirplayEventKind: String, Sendable, Codable, CaseIterable {
     case deviceBack = "device_back"
     /// A `[hooks]` command ran (the amplifier relay, say); `detail` has its outcome.
     case hookRan = "hook_ran"
+    /// An operator acted through the CLI (queued, removed, skipped, stopped, reloaded);
+    /// `approvedBy` names the operator, `detail` says what was done.
+    case operatorAction = "operator_action"
 }
 
 /// One event of the airplay log.

@@ -22,6 +22,18 @@ struct PreparedItem: Sendable {
     var gain: Float = 1
     /// How the gain was found, for the log: "+3.2 dB (−19.2 LUFS, −4.1 dBTP)".
     var gainNote: String?
+    /// The operator queue entry it comes from.
+    var queueID: Int64?
+    /// Who approved it: for a queued segment, the operator who queued it.
+    var approvedBy: String?
+}
+
+/// One step of a prepared block.
+enum PreparedStep: Sendable {
+    /// A file to air.
+    case play(PreparedItem)
+    /// Where operator-queued segments air (`{ queue = true }`).
+    case queue
 }
 
 /// Finds a file's loudness (from the cache by content hash, else by measuring it) and the
@@ -31,7 +43,7 @@ typealias LoudnessLookup = @Sendable (_ sha256: String, _ path: String) -> Loudn
 /// A block with its items resolved to files, ready for the renderer.
 struct PreparedBlock: Sendable {
     var block: PlannedBlock
-    var items: [PreparedItem]
+    var steps: [PreparedStep]
     /// Items that can't air at all (kinds not handled yet), logged as skipped at the start.
     var unplayable: [(item: PlannedItem, reason: String)]
 }
@@ -41,21 +53,29 @@ extension PreparedBlock {
     /// air time, so the renderer only opens and decodes.
     init(_ block: PlannedBlock, mediaRoot: String, targetLUFS: Double, loudness: LoudnessLookup) {
         self.block = block
-        var items: [PreparedItem] = []
+        var steps: [PreparedStep] = []
         var unplayable: [(PlannedItem, String)] = []
         for item in block.items {
             switch item {
             case .file(let rel):
-                items.append(Self.prepare(media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness))
+                steps.append(.play(Self.prepare(
+                    media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness)))
             case .queue:
-                continue  // Nothing is queued: operator queueing comes with the scheduling work.
+                steps.append(.queue)
             case .topic(let name, _):
                 unplayable.append((item, "topic items (\(name)) are not supported by this version"))
             }
         }
-        self.items = items
+        self.steps = steps
         self.unplayable = unplayable
     }
+
+    /// The files the block airs for sure (queued ones come later).
+    var files: [PreparedItem] {
+        steps.compactMap { if case .play(let item) = $0 { item } else { nil } }
+    }
+
+    var hasQueueStep: Bool { steps.contains { if case .queue = $0 { true } else { false } } }
 
     static func prepare(
         media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup

@@ -42,6 +42,8 @@ struct Airing {
     /// Times the card got silence because the renderer was late.
     var starvations: Int = 0
     var lastHeartbeat: Int64
+    /// The operator queue entry it airs, if any.
+    var queueID: Int64?
 }
 
 extension Renderer {
@@ -74,7 +76,11 @@ extension Renderer {
                 record(event)
                 onAir.withLock { if $0?.startFrame == airing.startFrame { $0?.startedAt = at } }
             case .segmentEnded(let key, let outcome, let reason):
-                guard let airing = airings.removeValue(forKey: key), airing.state == .onAir else { continue }
+                guard let airing = airings.removeValue(forKey: key) else { continue }
+                if let id = airing.queueID {
+                    queue?.finished(id: id, aired: true, note: airing.state == .onAir ? outcome.rawValue : "failed")
+                }
+                guard airing.state == .onAir else { continue }
                 let underruns = Int(output.underruns.load(ordering: .relaxed) - airing.underrunBase) + airing.starvations
                 var event = ended(airing, at: at, outcome: outcome, played: first.frame - airing.recordFrame, reason: reason)
                 event.underruns = underruns

@@ -36,6 +36,8 @@ final class Renderer: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
     private let wake = DispatchSemaphore(value: 0)
     let onAir = Mutex<OnAirSnapshot?>(nil)
+    /// The operator queue, asked at every item boundary and `queue` step.
+    var queue: OperatorQueue?
 
     static let chunk = 1024
     /// A block placed later than this after its time is missed rather than aired late.
@@ -272,58 +274,103 @@ final class Renderer: @unchecked Sendable {
     }
 
     /// Opens the block's next playable item at `frame`; false when none is left.
+    ///
+    /// At every item boundary a waiting priority entry goes first; a `queue` step airs the
+    /// queued entries that fit, one after another; a block without a `queue` step airs the
+    /// entries named for it after its last item.
     private func startNextItem(at frame: Int64, model: FrameClockModel) -> Bool {
         guard var block = run else { return false }
         defer { run = block }
-        while block.nextItem < block.prepared.items.count {
-            let item = block.prepared.items[block.nextItem]
-            block.nextItem += 1
+        let id = block.prepared.block.id
+        var declined = Set<Int64>()
+        while true {
             let planned = plannedTime(ofFrame: frame, in: block)
-            func skip(_ reason: String) {
-                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
-                event.segment = UUID().uuidString.lowercased()
-                event.scheduledAt = planned
-                event.outcome = .skipped
-                event.reason = reason
-                record(event)
-            }
-            if let problem = item.problem {
-                skip(problem)
+            let room = block.limitFrame.map { max(0, $0 - frame) * 1_000_000 / Int64(rate) }
+            if let item = queue?.take(.boundary, at: planned, maxMicros: room, excluding: declined) {
+                if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
                 continue
             }
-            let converter: SegmentConverter
-            do {
-                converter = try SegmentConverter(path: item.path, outputRate: rate, outputChannels: channels)
-            } catch {
-                skip(error.message)
-                continue
+            guard block.nextItem < block.prepared.steps.count else {
+                if !block.prepared.hasQueueStep,
+                    let item = queue?.take(.blockEnd(blockID: id), at: planned, maxMicros: room, excluding: declined)
+                {
+                    if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
+                    continue
+                }
+                return false
             }
-            if let limit = block.limitFrame, frame + converter.estimatedFrames > limit {
-                skip("block full")
-                continue
+            switch block.prepared.steps[block.nextItem] {
+            case .queue:
+                if let item = queue?.take(.queueItem(blockID: id), at: planned, maxMicros: room, excluding: declined) {
+                    if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
+                } else {
+                    block.nextItem += 1
+                }
+            case .play(let item):
+                block.nextItem += 1
+                if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
             }
-            let key = UUID().uuidString.lowercased()
-            var base = itemEvent(.segmentQueued, item, block.prepared.block, at: wallTime(ofFrame: frame, model))
-            base.segment = key
-            // Planned time and length: where the timeline puts it, what its header says.
-            base.scheduledAt = planned
-            base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
-            base.detail = item.gainNote
-            record(base)
-            base.detail = nil
-            airings[key] = Airing(base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame)
-            milestones.append(Milestone(frame: frame, kind: .segmentStarted(key)))
-            block.segment = SegmentRun(key: key, converter: converter, startFrame: frame, gain: item.gain)
-            onAir.withLock {
-                $0?.media = item.media
-                $0?.title = item.title
-                $0?.startFrame = frame
-                $0?.startedAt = nil
-                $0?.estimatedFrames = converter.estimatedFrames
-            }
-            return true
         }
-        return false
+    }
+
+    /// Starts `item` at `frame` as the block's segment; false, with the reason logged, when
+    /// it cannot air. A queued entry that turns out not to fit goes back to the queue.
+    private func start(
+        _ item: PreparedItem, at frame: Int64, model: FrameClockModel, in block: inout BlockRun,
+        declined: inout Set<Int64>
+    ) -> Bool {
+        let planned = plannedTime(ofFrame: frame, in: block)
+        func skip(_ reason: String) {
+            var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
+            event.segment = UUID().uuidString.lowercased()
+            event.scheduledAt = planned
+            event.outcome = .skipped
+            event.reason = reason
+            record(event)
+            if let id = item.queueID { queue?.finished(id: id, aired: true, note: "skipped: \(reason)") }
+        }
+        if let problem = item.problem {
+            skip(problem)
+            return false
+        }
+        let converter: SegmentConverter
+        do {
+            converter = try SegmentConverter(path: item.path, outputRate: rate, outputChannels: channels)
+        } catch {
+            skip(error.message)
+            return false
+        }
+        if let limit = block.limitFrame, frame + converter.estimatedFrames > limit {
+            if let id = item.queueID {
+                // Queued segments that do not fit wait for another block.
+                declined.insert(id)
+                queue?.finished(id: id, aired: false, note: nil)
+            } else {
+                skip("block full")
+            }
+            return false
+        }
+        let key = UUID().uuidString.lowercased()
+        var base = itemEvent(.segmentQueued, item, block.prepared.block, at: wallTime(ofFrame: frame, model))
+        base.segment = key
+        // Planned time and length: where the timeline puts it, what its header says.
+        base.scheduledAt = planned
+        base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
+        base.detail = item.gainNote
+        record(base)
+        base.detail = nil
+        airings[key] = Airing(
+            base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame, queueID: item.queueID)
+        milestones.append(Milestone(frame: frame, kind: .segmentStarted(key)))
+        block.segment = SegmentRun(key: key, converter: converter, startFrame: frame, gain: item.gain)
+        onAir.withLock {
+            $0?.media = item.media
+            $0?.title = item.title
+            $0?.startFrame = frame
+            $0?.startedAt = nil
+            $0?.estimatedFrames = converter.estimatedFrames
+        }
+        return true
     }
 
     /// Ends the segment being rendered at `frame`.
@@ -350,7 +397,7 @@ final class Renderer: @unchecked Sendable {
     func itemEvent(_ kind: AirplayEventKind, _ item: PreparedItem, _ block: PlannedBlock, at: WallTime) -> AirplayEvent {
         AirplayEvent(
             kind: kind, at: at, blockID: block.id, source: item.source, media: item.media, title: item.title,
-            topic: item.topic, sha256: item.sha256)
+            topic: item.topic, sha256: item.sha256, approvedBy: item.approvedBy)
     }
 
     /// Where the block's timeline puts `frame`: its scheduled start plus the frames before.

@@ -12,7 +12,12 @@ import Synchronization
 /// them to the renderer, answers the control socket, and shuts down cleanly when `stop()`
 /// is called (loaxad calls it on SIGTERM and SIGINT).
 public final class Station: @unchecked Sendable {
-    let setup: StationSetup
+    /// The config and schedule in force; a reload replaces the schedule (see `reload`).
+    let current: Mutex<StationSetup>
+    var setup: StationSetup { current.withLock { $0 } }
+    /// The config file, for reloads.
+    let configPath: String
+    let queue: OperatorQueue
     let logger: Logger
     let log: AirplayLog
     let recorder: Recorder
@@ -37,8 +42,9 @@ public final class Station: @unchecked Sendable {
     static let minimumLeadMicros: Int64 = 1_500_000
 
     /// Opens everything; throws with a message an operator can act on if it cannot.
-    public init(setup: StationSetup, logger: Logger, wall: WallClock = WallClock()) throws {
-        self.setup = setup
+    public init(setup: StationSetup, configPath: String, logger: Logger, wall: WallClock = WallClock()) throws {
+        self.current = Mutex(setup)
+        self.configPath = configPath
         self.logger = logger
         self.wall = wall
         let config = setup.config
@@ -59,11 +65,27 @@ public final class Station: @unchecked Sendable {
                 hooks.run(afterBlock, hook: "after_block", blockID: event.blockID)
             }
         }
+        let mediaRoot = config.paths.media
+        let target = config.output.loudnessTargetLUFS
+        let log = self.log
+        let lookup = Self.loudnessLookup(log: log, logger: logger)
+        queue = OperatorQueue(
+            log: log, logger: logger, record: { recorder.record($0) },
+            duration: { MediaDuration.headerMicros((mediaRoot as NSString).appendingPathComponent($0)) },
+            prepare: { entry in
+                var item = PreparedBlock.prepare(
+                    media: entry.media, mediaRoot: mediaRoot, source: OperatorQueue.source(entry.priority),
+                    targetLUFS: target, loudness: lookup)
+                item.queueID = entry.id
+                item.approvedBy = entry.addedBy
+                return item
+            })
         stepWatcher = ClockStepWatcher { [wall] step in
             recorder.record(AirplayEvent(
                 kind: .wallClockStepped, at: wall.now(),
                 detail: "the system clock was set, by \(Double(step) / 1000) ms"))
         }
+        renderer.queue = queue
     }
 
     /// Airs the schedule until `stop()` is called or the task is cancelled, then shuts
@@ -88,8 +110,9 @@ public final class Station: @unchecked Sendable {
         if !output.memoryLocked.load(ordering: .acquiring) {
             logger.warning("the audio thread's memory is not locked (mlock not permitted); give the service LimitMEMLOCK=64M")
         }
-        control = try ControlServer(path: config.paths.socket) { [weak self] request in
-            self?.handle(request) ?? ControlResponse(ok: false, error: "the daemon is shutting down")
+        queue.load()
+        control = try ControlServer(path: config.paths.socket) { [weak self] request, peer in
+            self?.handle(request, from: peer) ?? ControlResponse(ok: false, error: "the daemon is shutting down")
         }
         control?.start()
         logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
@@ -105,6 +128,7 @@ public final class Station: @unchecked Sendable {
             }
             runDueHooks()
             reportDevice()
+            queue.expire(now: now)
             let nextHook = hooksDue.withLock { $0.map(\.at).min() } ?? nextPlan
             let micros = max(10_000, min(1_000_000, min(nextPlan, nextHook) - wall.now()))
             let nap = Task { try await Task.sleep(for: .microseconds(micros)) }
@@ -136,8 +160,9 @@ public final class Station: @unchecked Sendable {
                 let prepared = PreparedBlock(
                     block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup)
                 renderer.enqueue(prepared)
-                let gained = prepared.items.filter { $0.gainNote != nil }.count
-                logger.info("block \(block.id) ready: \(prepared.items.count) files, \(gained) with their loudness known")
+                let files = prepared.files
+                let gained = files.filter { $0.gainNote != nil }.count
+                logger.info("block \(block.id) ready: \(files.count) files, \(gained) with their loudness known")
             }
             if setup.config.hooks.beforeBlock != nil {
                 let at = block.start + -Int64(setup.config.hooks.beforeBlockLeadSeconds) * 1_000_000
@@ -162,8 +187,10 @@ public final class Station: @unchecked Sendable {
     private let preparing = DispatchQueue(label: "loaxa-prepare")
 
     /// Loudness by content hash: from the log's cache, else measured once and cached.
-    var loudnessLookup: LoudnessLookup {
-        { [log, logger] sha256, path in
+    var loudnessLookup: LoudnessLookup { Self.loudnessLookup(log: log, logger: logger) }
+
+    static func loudnessLookup(log: AirplayLog, logger: Logger) -> LoudnessLookup {
+        { sha256, path in
             if let cached = try? log.loudness(sha256: sha256) {
                 return Loudness(integratedLUFS: cached.integrated, truePeakDBTP: cached.truePeak)
             }
@@ -205,23 +232,6 @@ public final class Station: @unchecked Sendable {
 
     func format(_ t: WallTime) -> String {
         RFC3339.format(t, offsetSeconds: setup.config.station.timeZone.offsetSeconds(at: t))
-    }
-
-    func handle(_ request: ControlRequest) -> ControlResponse {
-        switch request.command {
-        case "status": return ControlResponse(ok: true, status: status())
-        case "inject-clock-step":
-            // A testing aid: acts out a wall-clock step without setting the host's clock.
-            guard let text = request.arguments["micros"], let micros = Int64(text) else {
-                return ControlResponse(ok: false, error: "inject-clock-step needs micros")
-            }
-            wall.inject(stepMicros: micros)
-            recorder.record(AirplayEvent(
-                kind: .wallClockStepped, at: wall.now(),
-                detail: "the wall clock was stepped by \(Double(micros) / 1000) ms (injected)"))
-            return ControlResponse(ok: true)
-        default: return ControlResponse(ok: false, error: "unknown command \"\(request.command)\"")
-        }
     }
 
     func status() -> StatusReport {

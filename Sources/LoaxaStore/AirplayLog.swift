@@ -95,6 +95,9 @@ public final class AirplayLog: Sendable {
         migrator.registerMigration("v2-loudness") { db in
             try db.execute(sql: schemaV2Loudness)
         }
+        migrator.registerMigration("v3-queue") { db in
+            try db.execute(sql: schemaV3Queue)
+        }
         return migrator
     }()
 

@@ -60,7 +60,7 @@ struct Loaxad {
         }
         let station: Station
         do {
-            station = try Station(setup: setup, logger: logger)
+            station = try Station(setup: setup, configPath: configPath, logger: logger)
         } catch {
             printError("loaxad: cannot start: \(error)")
             exit(1)

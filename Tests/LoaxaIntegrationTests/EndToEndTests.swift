@@ -38,6 +38,7 @@ struct ExportedRecord: Decodable {
     var outcome: String?
     var reason: String?
     var underruns: Int?
+    var approved_by: String?
 }
 
 /// Parses `2024-05-19T17:30:00.000123+07:00` to UTC microseconds.

@@ -104,18 +104,34 @@ struct TestStation {
 
     /// Writes a one-off block starting at `start` (whole seconds) with the given files.
     func writeBlock(id: String, start: WallTime, files: [String], name: String = "test.toml") throws {
+        try writeBlock(id: id, start: start, items: files.map { "{ file = \"test/\($0)\" }" }, name: name)
+    }
+
+    /// Writes a one-off block starting at `start` (whole seconds) with items written as
+    /// TOML inline tables, and any extra keys (`length = "20s"`).
+    func writeBlock(id: String, start: WallTime, items: [String], extra: String = "", name: String = "test.toml") throws {
         let (date, time) = local(start)
-        let items = files.map { "  { file = \"test/\($0)\" }," }.joined(separator: "\n")
         try """
             [[block]]
             id = "\(id)"
             title = "Khối thử nghiệm"
             date = \(date)
             start = \(time)
+            \(extra)
             items = [
-            \(items)
+            \(items.map { "  \($0)," }.joined(separator: "\n"))
             ]
             """.write(toFile: dir + "/schedules/" + name, atomically: true, encoding: .utf8)
+    }
+
+    /// Waits until the daemon answers `loaxa status` (up to 10 s).
+    func waitUntilReady(_ daemon: Process) throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && daemon.isRunning {
+            if try loaxa(["status"]).status == 0 { return }
+            usleep(100_000)
+        }
+        throw StationError("the daemon did not answer: \(daemonLog)")
     }
 
     var environment: [String: String] { ["ALSA_CONFIG_PATH": asoundrc] }
