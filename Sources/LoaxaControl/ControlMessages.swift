@@ -135,8 +135,14 @@ public struct StatusReport: Codable, Sendable {
     /// Whether the audio thread's memory is locked into RAM.
     public var memoryLocked: Bool
     public var lastError: String?
+    /// "synchronized", "unsynchronized" or "unknown": whether the system clock is set by NTP.
+    public var clock: String?
+    /// Entries waiting in the operator queue.
+    public var queued: Int?
 
-    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, memoryLocked: Bool, lastError: String?) {
+    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, memoryLocked: Bool, lastError: String?, clock: String? = nil, queued: Int? = nil) {
+        self.clock = clock
+        self.queued = queued
         self.station = station
         self.now = now
         self.device = device

@@ -6,6 +6,7 @@
 import Foundation
 import LoaxaCore
 import LoaxaMedia
+import LoaxaSchedule
 
 /// A media file ready to air: where it is and what the log says of it.
 struct PreparedItem: Sendable {
@@ -46,6 +47,8 @@ struct PreparedBlock: Sendable {
     var steps: [PreparedStep]
     /// Items that can't air at all (kinds not handled yet), logged as skipped at the start.
     var unplayable: [(item: PlannedItem, reason: String)]
+    /// For a block already under way when handed over (after a restart): how it airs.
+    var lateStart: LateStartPolicy?
 }
 
 extension PreparedBlock {

@@ -28,8 +28,13 @@ final class Recorder: @unchecked Sendable {
         self.zone = zone
     }
 
+    /// Whether the system clock is trusted now; stamped on every event that has no value.
+    var clockSynchronized: @Sendable () -> Bool? = { nil }
+
     /// Queues an event for the log. Safe from any thread but the audio thread.
     func record(_ event: AirplayEvent) {
+        var event = event
+        if event.clockSynchronized == nil { event.clockSynchronized = clockSynchronized() }
         logger.info("\(Self.line(event, offset: zone(event.at)))")
         let dropped = queue.withLock { q in
             var dropped = false

@@ -2,6 +2,7 @@ import Foundation
 import LoaxaCore
 import LoaxaMedia
 import LoaxaOutput
+import LoaxaSchedule
 import Synchronization
 
 /// What is on air now, for `loaxa status`.
@@ -38,6 +39,13 @@ final class Renderer: @unchecked Sendable {
     let onAir = Mutex<OnAirSnapshot?>(nil)
     /// The operator queue, asked at every item boundary and `queue` step.
     var queue: OperatorQueue?
+    /// Whether the wall clock may be believed; while it may not, a block whose time has
+    /// passed is dropped unlogged (the station settles it once the clock is set).
+    var clockTrusted: @Sendable () -> Bool = { true }
+    private let dropped = Mutex<Set<String>>([])
+
+    /// The blocks dropped unlogged since the last call, by occurrence key.
+    func takeDropped() -> Set<String> { dropped.withLock { d in defer { d.removeAll() }; return d } }
 
     static let chunk = 1024
     /// A block placed later than this after its time is missed rather than aired late.
@@ -192,14 +200,23 @@ final class Renderer: @unchecked Sendable {
                 }
                 let startMono = next.block.start.microseconds * 1000 - wall.offsetNs()
                 let k = model.frame(atMonoNs: startMono)
+                if let policy = next.lateStart, k < pos {
+                    // Under way when the station came back: joined or restarted now.
+                    beginBlock(next, at: pos, origin: k, lateStart: policy, model: model)
+                    continue
+                }
                 if pos - k > Int64(rate) * Self.lateLimitSeconds {
                     // Far past its time (the wall clock jumped forward, or the block before
                     // ran long): it is missed, not aired late.
                     let late = (pos - k) / Int64(rate)
                     pending.withLock { list in list.removeAll { $0.block.occurrenceKey == next.block.occurrenceKey } }
-                    record(AirplayEvent(
-                        kind: .blockMissed, at: wallTime(ofFrame: pos, model), blockID: next.block.id,
-                        scheduledAt: next.block.start, reason: "its start passed \(late) s before it could air"))
+                    if clockTrusted() {
+                        record(AirplayEvent(
+                            kind: .blockMissed, at: wallTime(ofFrame: pos, model), blockID: next.block.id,
+                            scheduledAt: next.block.start, reason: "its start passed \(late) s before it could air"))
+                    } else {
+                        dropped.withLock { _ = $0.insert(next.block.occurrenceKey) }
+                    }
                     continue
                 }
                 if k >= target {
@@ -210,7 +227,7 @@ final class Renderer: @unchecked Sendable {
                     writeSilence(Int(k - pos))
                     pos = k
                 }
-                beginBlock(next, at: pos, model: model)
+                beginBlock(next, at: pos, origin: pos, lateStart: nil, model: model)
                 continue
             }
             if run!.segment == nil {
@@ -251,17 +268,26 @@ final class Renderer: @unchecked Sendable {
         }
     }
 
-    private func beginBlock(_ prepared: PreparedBlock, at frame: Int64, model: FrameClockModel) {
+    /// Begins `prepared` at `frame`. `origin` is the frame its timeline starts from: the
+    /// same as `frame`, or earlier for a block joined or restarted late, whose length still
+    /// ends where the schedule ends it.
+    private func beginBlock(
+        _ prepared: PreparedBlock, at frame: Int64, origin: Int64, lateStart: LateStartPolicy?, model: FrameClockModel
+    ) {
         pending.withLock { list in list.removeAll { $0.block.occurrenceKey == prepared.block.occurrenceKey } }
         var limit: Int64?
         if let length = prepared.block.lengthMicros {
-            limit = frame + length * Int64(rate) / 1_000_000
+            limit = origin + length * Int64(rate) / 1_000_000
         }
-        run = BlockRun(prepared: prepared, startFrame: frame, limitFrame: limit)
+        run = BlockRun(prepared: prepared, startFrame: lateStart == .join ? origin : frame, limitFrame: limit)
         let block = prepared.block
+        var detail = block.title
+        if let lateStart {
+            detail += " (\(lateStart == .join ? "joined" : "restarted") \((frame - origin) * 1000 / Int64(rate)) ms after its time: on_late_start = \(lateStart.rawValue))"
+        }
         milestones.append(Milestone(
             frame: frame,
-            kind: .event(AirplayEvent(kind: .blockStarted, at: block.start, blockID: block.id, scheduledAt: block.start, detail: block.title))))
+            kind: .event(AirplayEvent(kind: .blockStarted, at: block.start, blockID: block.id, scheduledAt: block.start, detail: detail))))
         let planned = plannedTime(ofFrame: frame, in: run!)
         for (item, reason) in prepared.unplayable {
             var media: String?
@@ -271,6 +297,39 @@ final class Renderer: @unchecked Sendable {
                 segment: UUID().uuidString.lowercased(), source: .schedule, media: media, outcome: .skipped, reason: reason))
         }
         onAir.withLock { $0 = OnAirSnapshot(block: block) }
+        if lateStart == .join { join(at: frame, model: model) }
+    }
+
+    /// Comes into a block where it would be now, like a clock: the files whose time has
+    /// passed are logged skipped, the one due now starts part-way through. Queue steps
+    /// already passed are passed by (their entries wait for the next block).
+    private func join(at frame: Int64, model: FrameClockModel) {
+        guard var block = run else { return }
+        defer { run = block }
+        var declined = Set<Int64>()
+        var virtual = block.startFrame
+        while block.nextItem < block.prepared.steps.count {
+            guard case .play(let item) = block.prepared.steps[block.nextItem] else {
+                block.nextItem += 1
+                continue
+            }
+            let micros = item.problem == nil ? MediaDuration.headerMicros(item.path) : nil
+            let frames = (micros ?? 0) * Int64(rate) / 1_000_000
+            if virtual + frames <= frame {
+                block.nextItem += 1
+                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: plannedTime(ofFrame: virtual, in: block))
+                event.segment = UUID().uuidString.lowercased()
+                event.scheduledAt = event.at
+                event.outcome = .skipped
+                event.reason = item.problem ?? "its time passed while the station was not airing (the block was joined late)"
+                record(event)
+                virtual += frames
+                continue
+            }
+            block.nextItem += 1
+            if start(item, at: frame, offset: frame - virtual, model: model, in: &block, declined: &declined) { return }
+            virtual += frames
+        }
     }
 
     /// Opens the block's next playable item at `frame`; false when none is left.
@@ -316,10 +375,12 @@ final class Renderer: @unchecked Sendable {
     /// Starts `item` at `frame` as the block's segment; false, with the reason logged, when
     /// it cannot air. A queued entry that turns out not to fit goes back to the queue.
     private func start(
-        _ item: PreparedItem, at frame: Int64, model: FrameClockModel, in block: inout BlockRun,
+        _ item: PreparedItem, at frame: Int64, offset: Int64 = 0, model: FrameClockModel, in block: inout BlockRun,
         declined: inout Set<Int64>
     ) -> Bool {
-        let planned = plannedTime(ofFrame: frame, in: block)
+        // Where the block's timeline puts the segment's first frame (before `frame` when it
+        // starts part-way through).
+        let planned = plannedTime(ofFrame: frame - offset, in: block)
         func skip(_ reason: String) {
             var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
             event.segment = UUID().uuidString.lowercased()
@@ -335,12 +396,13 @@ final class Renderer: @unchecked Sendable {
         }
         let converter: SegmentConverter
         do {
-            converter = try SegmentConverter(path: item.path, outputRate: rate, outputChannels: channels)
+            converter = try SegmentConverter(
+                path: item.path, outputRate: rate, outputChannels: channels, startingAtFrame: offset)
         } catch {
             skip(error.message)
             return false
         }
-        if let limit = block.limitFrame, frame + converter.estimatedFrames > limit {
+        if let limit = block.limitFrame, frame + converter.estimatedFrames - offset > limit {
             if let id = item.queueID {
                 // Queued segments that do not fit wait for another block.
                 declined.insert(id)
@@ -357,6 +419,9 @@ final class Renderer: @unchecked Sendable {
         base.scheduledAt = planned
         base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
         base.detail = item.gainNote
+        if offset > 0 {
+            base.detail = (base.detail.map { $0 + "; " } ?? "") + "joined \(offset * 1000 / Int64(rate)) ms into the segment"
+        }
         record(base)
         base.detail = nil
         airings[key] = Airing(

@@ -26,11 +26,16 @@ public final class Station: @unchecked Sendable {
     let wall: WallClock
     let stepWatcher: ClockStepWatcher
     let hooks: HookRunner
+    let clockSync = ClockSync()
+    /// Where the next look back over unaired blocks starts (see `settleThePast`): the last
+    /// event of the previous run, or the moment the clock stopped being trusted; nil when
+    /// nothing is left to look at.
+    var lookBackFrom: WallTime?
     /// `before_block` hooks still to run: when, and for which block occurrence.
-    private let hooksDue = Mutex<[(at: WallTime, block: PlannedBlock)]>([])
+    let hooksDue = Mutex<[(at: WallTime, block: PlannedBlock)]>([])
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
-    private let handed = Mutex<Set<String>>([])
+    let handed = Mutex<Set<String>>([])
     /// Set by `stop()`: the main loop ends.
     private let stopping = Atomic<Bool>(false)
     /// The main loop's sleep, which `stop()` cuts short.
@@ -86,12 +91,17 @@ public final class Station: @unchecked Sendable {
                 detail: "the system clock was set, by \(Double(step) / 1000) ms"))
         }
         renderer.queue = queue
+        let sync = clockSync
+        recorder.clockSynchronized = { sync.trusted }
+        renderer.clockTrusted = { sync.trusted }
     }
 
     /// Airs the schedule until `stop()` is called or the task is cancelled, then shuts
     /// down (what is on air is logged as interrupted) and returns.
     public func run() async throws {
         let config = setup.config
+        // Read before this run adds events: the look back starts where the last run ended.
+        lookBackFrom = (try? log.lastEventTime()) ?? wall.now()
         recorder.start()
         output.start()
         renderer.start()
@@ -123,6 +133,7 @@ public final class Station: @unchecked Sendable {
             // hook is due, a second at most: every wake-up costs CPU on an idle box.
             let now = wall.now()
             if now >= nextPlan {
+                watchClockSync()
                 planAhead()
                 nextPlan = now + 2_000_000
             }
@@ -152,24 +163,31 @@ public final class Station: @unchecked Sendable {
         let blocks = setup.schedule.plannedBlocks(
             from: now + Self.minimumLeadMicros, to: now + Self.planningHorizonMicros, zone: setup.config.station.timeZone)
         for block in blocks where handed.withLock({ $0.insert(block.occurrenceKey).inserted }) {
-            // Hashing and measuring loudness can take seconds for a long file: done on the
-            // preparing queue, well ahead of the block.
-            let config = setup.config
-            let lookup = loudnessLookup
-            preparing.async { [renderer, logger] in
-                let prepared = PreparedBlock(
-                    block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup)
-                renderer.enqueue(prepared)
-                let files = prepared.files
-                let gained = files.filter { $0.gainNote != nil }.count
-                logger.info("block \(block.id) ready: \(files.count) files, \(gained) with their loudness known")
-            }
-            if setup.config.hooks.beforeBlock != nil {
-                let at = block.start + -Int64(setup.config.hooks.beforeBlockLeadSeconds) * 1_000_000
-                hooksDue.withLock { $0.append((at, block)) }
-            }
-            logger.info("block \(block.id) planned for \(format(block.start))")
+            hand(block, lateStart: nil)
         }
+    }
+
+    /// Prepares `block` and hands it to the renderer, with its `before_block` hook due its
+    /// lead time ahead (at once for a block already under way).
+    func hand(_ block: PlannedBlock, lateStart: LateStartPolicy?) {
+        // Hashing and measuring loudness can take seconds for a long file: done on the
+        // preparing queue, well ahead of the block.
+        let config = setup.config
+        let lookup = loudnessLookup
+        preparing.async { [renderer, logger] in
+            var prepared = PreparedBlock(
+                block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup)
+            prepared.lateStart = lateStart
+            renderer.enqueue(prepared)
+            let files = prepared.files
+            let gained = files.filter { $0.gainNote != nil }.count
+            logger.info("block \(block.id) ready: \(files.count) files, \(gained) with their loudness known")
+        }
+        if config.hooks.beforeBlock != nil {
+            let at = block.start + -Int64(config.hooks.beforeBlockLeadSeconds) * 1_000_000
+            hooksDue.withLock { $0.append((at, block)) }
+        }
+        logger.info("block \(block.id) planned for \(format(block.start))")
     }
 
     /// Runs the `before_block` hooks that are due.
@@ -262,6 +280,7 @@ public final class Station: @unchecked Sendable {
             onAir: onAir, nextBlock: next.map { .init(id: $0.id, title: $0.title, start: format($0.start)) },
             underruns: output.underruns.load(ordering: .relaxed), realtime: output.realtime.load(ordering: .relaxed),
             memoryLocked: output.memoryLocked.load(ordering: .relaxed),
-            lastError: lastError)
+            lastError: lastError, clock: clockSync.read().rawValue,
+            queued: queue.current.filter { $0.stored.state == .waiting }.count)
     }
 }

@@ -39,6 +39,12 @@ struct StatusCommand: ParsableCommand {
             rows.append(("On air", "nothing (silence)"))
         }
         rows.append(("Next block", s.nextBlock.map { "\($0.id) — \($0.title) at \($0.start)" } ?? "none scheduled"))
+        if let clock = s.clock {
+            rows.append(("Clock", clock == "synchronized"
+                ? "synchronized (NTP)"
+                : "\(clock.uppercased()): the time may be wrong; blocks are not marked missed or joined late until NTP sets it"))
+        }
+        if let queued = s.queued { rows.append(("Queue", queued == 0 ? "empty" : "\(queued) waiting (loaxa queue list)")) }
         rows.append(("Underruns", "\(s.underruns)"))
         rows.append(("Real-time", (s.realtime ? "yes" : "no") + ", memory " + (s.memoryLocked ? "locked" : "not locked")))
         rows.append(("Last error", s.lastError ?? "none"))

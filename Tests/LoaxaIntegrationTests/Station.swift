@@ -56,6 +56,7 @@ struct TestStation {
         dir = NSTemporaryDirectory() + "loaxa-it-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: dir + "/schedules", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: dir + "/media/test", withIntermediateDirectories: true)
+        try "synchronized".write(toFile: dir + "/clock-sync", atomically: true, encoding: .utf8)
         let rc = try runProgram("/bin/bash", [Environment.packageRoot + "/tools/vcard/asoundrc.sh", dir] + cardParameters)
         guard rc.status == 0 else { throw StationError("asoundrc.sh failed: \(rc.stderr)") }
         asoundrc = rc.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -134,7 +135,28 @@ struct TestStation {
         throw StationError("the daemon did not answer: \(daemonLog)")
     }
 
-    var environment: [String: String] { ["ALSA_CONFIG_PATH": asoundrc] }
+    /// Stands in for the kernel's clock-synchronized flag (this machine's clock may not be
+    /// synchronized by NTP); tests write "unsynchronized" to it to act out a stale clock.
+    var clockSyncFile: String { dir + "/clock-sync" }
+
+    func setClock(synchronized: Bool) throws {
+        try (synchronized ? "synchronized" : "unsynchronized").write(toFile: clockSyncFile, atomically: true, encoding: .utf8)
+    }
+
+    var environment: [String: String] { ["ALSA_CONFIG_PATH": asoundrc, "LOAXA_TEST_CLOCK_SYNC_FILE": clockSyncFile] }
+
+    /// The log's events of one kind, read straight from the database with Python's sqlite3.
+    func events(kind: String) throws -> [LoggedEvent] {
+        let script = """
+            import json, sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            rows = db.execute("SELECT block_id, scheduled_at_us, at_us, reason, detail, clock_synchronized FROM event WHERE kind = ? ORDER BY seq", (sys.argv[2],))
+            print(json.dumps([dict(zip(["block_id", "scheduled_at_us", "at_us", "reason", "detail", "clock_synchronized"], r)) for r in rows]))
+            """
+        let r = try runProgram("/usr/bin/env", ["python3", "-c", script, dir + "/var/loaxa.sqlite", kind])
+        guard r.status == 0 else { throw StationError("reading events: \(r.stderr)") }
+        return try JSONDecoder().decode([LoggedEvent].self, from: Data(r.stdout.utf8))
+    }
 
     func loaxa(_ arguments: [String]) throws -> ProgramResult {
         try runProgram(Environment.binDir + "/loaxa", arguments + ["--config", configPath], environment: environment)
@@ -180,6 +202,15 @@ struct TestStation {
     }
 
     var daemonLog: String { (try? String(contentsOfFile: dir + "/loaxad.log", encoding: .utf8)) ?? "" }
+}
+
+struct LoggedEvent: Decodable {
+    var block_id: String?
+    var scheduled_at_us: Int64?
+    var at_us: Int64
+    var reason: String?
+    var detail: String?
+    var clock_synchronized: Int?
 }
 
 struct StationError: Error, CustomStringConvertible {

@@ -1,0 +1,95 @@
+import Foundation
+import LoaxaCore
+import LoaxaMedia
+import LoaxaOutput
+import LoaxaSchedule
+
+/// After a restart, a power cut or a clock that was wrong: which blocks were missed, and
+/// what becomes of a block already under way (`[playout] on_late_start`).
+extension Station {
+    /// How far back a look back goes at most: a station down for longer logs only the
+    /// last year's missed blocks.
+    static let longestLookBackMicros: Int64 = 400 * 86_400 * 1_000_000
+
+    /// Records changes of the clock's synchronization, and once the clock is trusted looks
+    /// back over the time it was not (or the station was down).
+    func watchClockSync() {
+        if let state = clockSync.change() {
+            let text: String
+            switch state {
+            case .synchronized: text = "the system clock is synchronized (NTP)"
+            case .unsynchronized:
+                text = "the system clock is not synchronized: its time may be wrong, so no block is marked missed or joined late until it is"
+                if lookBackFrom == nil { lookBackFrom = wall.now() }
+            case .unknown: text = "whether the system clock is synchronized cannot be read"
+            }
+            recorder.record(AirplayEvent(
+                kind: .clockSyncChanged, at: wall.now(), clockSynchronized: state != .unsynchronized, detail: text))
+            if state == .unsynchronized { logger.warning("\(text)") } else { logger.notice("\(text)") }
+        }
+        if clockSync.trusted, let from = lookBackFrom {
+            lookBackFrom = nil
+            settleThePast(since: from)
+        }
+    }
+
+    /// Logs as missed every block that should have started between `from` and now and did
+    /// not, and hands the renderer the block under way now, if any, as `on_late_start` says.
+    func settleThePast(since from: WallTime) {
+        let now = wall.now()
+        let setup = self.setup
+        let zone = setup.config.station.timeZone
+        for key in renderer.takeDropped() { _ = handed.withLock { $0.remove(key) } }
+        recorder.flush()
+        let start = max(from, now + -Self.longestLookBackMicros)
+        // A block that began before `from` may still be under way: it is looked at too, but
+        // only for a late start (what began before the look back was aired or settled then).
+        let earliest = min(start, now + -BlockLength.maximumMicros)
+        let blocks = setup.schedule.plannedBlocks(from: earliest, to: now + Self.minimumLeadMicros, zone: zone)
+        guard !blocks.isEmpty else { return }
+        let settled: Set<String>
+        do {
+            settled = try log.settledBlocks(scheduledFrom: earliest, to: now + Self.minimumLeadMicros)
+        } catch {
+            logger.error("cannot look back over missed blocks: \(error)")
+            return
+        }
+        let down = "from \(format(from)) to \(format(now))"
+        for block in blocks where !settled.contains(block.occurrenceKey) && !handed.withLock({ $0.contains(block.occurrenceKey) }) {
+            let end = block.start + estimatedLength(block)
+            if block.start < start && end <= now { continue }
+            handed.withLock { _ = $0.insert(block.occurrenceKey) }
+            if block.start >= now {
+                hand(block, lateStart: nil)
+                continue
+            }
+            if end <= now {
+                recorder.record(AirplayEvent(
+                    kind: .blockMissed, at: now, blockID: block.id, scheduledAt: block.start,
+                    reason: "the station was not airing (stopped, or its clock not yet set) \(down)"))
+                continue
+            }
+            let policy = setup.config.playout.onLateStart
+            let late = "under way for \((now - block.start) / 1_000_000) s when the station came back"
+            if policy == .skip {
+                recorder.record(AirplayEvent(
+                    kind: .blockMissed, at: now, blockID: block.id, scheduledAt: block.start,
+                    reason: "\(late); on_late_start = skip"))
+            } else {
+                logger.notice("block \(block.id) is \(late): on_late_start = \(policy.rawValue)")
+                hand(block, lateStart: policy)
+            }
+        }
+    }
+
+    /// How long a block lasts: its `length`, else its files' lengths (queue and topic
+    /// items count as nothing).
+    func estimatedLength(_ block: PlannedBlock) -> Int64 {
+        if let length = block.lengthMicros { return length }
+        let root = setup.config.paths.media
+        return block.items.reduce(0) { sum, item in
+            guard case .file(let rel) = item else { return sum }
+            return sum + (MediaDuration.headerMicros((root as NSString).appendingPathComponent(rel)) ?? 0)
+        }
+    }
+}
