@@ -99,6 +99,16 @@ final class Renderer: @unchecked Sendable {
         wake.signal()
     }
 
+    /// Drops the waiting blocks `keep` rejects (a reload changed or removed them) and
+    /// returns them. The block on air is not among them.
+    func dropPending(keeping keep: (PlannedBlock) -> Bool) -> [PlannedBlock] {
+        pending.withLock { list in
+            let gone = list.filter { !keep($0.block) }.map(\.block)
+            list.removeAll { !keep($0.block) }
+            return gone
+        }
+    }
+
     /// The next block waiting to air.
     var nextBlock: PlannedBlock? { pending.withLock { $0.first?.block } }
 

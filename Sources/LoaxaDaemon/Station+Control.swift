@@ -18,6 +18,12 @@ extension Station {
             }
             if let problem = queue.remove(id: id, by: peer.user) { return .refused(problem) }
             return ControlResponse(ok: true, message: "queue entry \(id) removed")
+        case "reload":
+            switch reload(by: peer.user) {
+            case .success(let text): return ControlResponse(ok: true, message: text)
+            case .failure(let failure):
+                return .refused("\(failure.problems)\n\(failure.count) problem(s): the schedule in force stays")
+            }
         case "inject-clock-step":
             // A testing aid: acts out a wall-clock step without setting the host's clock.
             guard let text = request.arguments["micros"], let micros = Int64(text) else {

@@ -93,3 +93,57 @@ extension Station {
         }
     }
 }
+
+/// Reloading the schedule without cutting air (SIGHUP, `loaxa schedule reload`).
+extension Station {
+    /// Loads the config and schedules again. On success the new schedule is in force at
+    /// once: blocks waiting to air that it changed or removed are dropped (and planned
+    /// afresh), the block on air finishes as it was. On failure nothing changes and the
+    /// problems are returned, one `FILE:LINE: message` a line.
+    ///
+    /// `[playout]`, `[hooks]` and `[rules]` take effect; a changed `[station]`, `[paths]` or
+    /// `[output]` needs a restart, and the answer says so.
+    func reload(by who: String) -> Result<String, ReloadFailure> {
+        let loaded = StationSetup.load(
+            configPath: configPath, mediaDuration: MediaDuration.headerMicros, missingMediaIsFatal: false)
+        guard case .success(var fresh) = loaded else {
+            if case .failure(let problems) = loaded {
+                logger.error("reload refused (\(who)); the schedule in force stays:\n\(problems.description)")
+                return .failure(ReloadFailure(problems: problems.description, count: problems.count))
+            }
+            return .failure(ReloadFailure(problems: "", count: 0))
+        }
+        let old = setup
+        var notes: [String] = []
+        if fresh.config.station != old.config.station || fresh.config.paths != old.config.paths
+            || fresh.config.output != old.config.output
+        {
+            notes.append("changes to [station], [paths] or [output] take effect at the next restart")
+            fresh.config.station = old.config.station
+            fresh.config.paths = old.config.paths
+            fresh.config.output = old.config.output
+        }
+        for warning in fresh.warnings { logger.warning("\(warning.description)") }
+        current.withLock { $0 = fresh }
+
+        // What the new schedule still plans exactly as before stays handed over.
+        let now = wall.now()
+        let still = Set(fresh.schedule.plannedBlocks(
+            from: now, to: now + Self.planningHorizonMicros * 2, zone: fresh.config.station.timeZone))
+        let dropped = renderer.dropPending { still.contains($0) }
+        let keys = Set(dropped.map(\.occurrenceKey))
+        handed.withLock { $0.subtract(keys) }
+        hooksDue.withLock { $0.removeAll { keys.contains($0.block.occurrenceKey) } }
+        let text = "reloaded by \(who): \(fresh.schedule.blocks.count) blocks; \(dropped.count) waiting block(s) re-planned"
+            + (notes.isEmpty ? "" : "; " + notes.joined(separator: "; "))
+        recorder.record(AirplayEvent(kind: .scheduleLoaded, at: now, approvedBy: who, detail: text))
+        logger.notice("\(text)")
+        return .success(text)
+    }
+}
+
+/// Why a reload was refused.
+struct ReloadFailure: Error {
+    var problems: String
+    var count: Int
+}

@@ -150,6 +150,11 @@ public final class Station: @unchecked Sendable {
         shutdown()
     }
 
+    /// Reloads the schedule on SIGHUP; problems go to the journal.
+    public func reloadOnSignal() {
+        _ = reload(by: "SIGHUP")
+    }
+
     /// Makes `run()` shut down and return at once; may be called from any thread, more
     /// than once.
     public func stop() {

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import LoaxaControl
 import LoaxaMedia
 import LoaxaSchedule
 
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "schedule", abstract: "Check the schedules.", subcommands: [Check.self])
+        commandName: "schedule", abstract: "Check the schedules.", subcommands: [Check.self, Reload.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -23,6 +24,29 @@ struct ScheduleCommand: ParsableCommand {
                 printError("\(problems.count) problem(s) found")
                 throw ExitCode(1)
             }
+        }
+    }
+
+    struct Reload: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the running daemon read the config and schedules again.",
+            discussion: """
+                The block on air finishes as it was; waiting blocks follow the new schedule. A schedule \
+                with problems is refused (they are printed as FILE:LINE: message) and the old one stays.
+                Example:
+                  loaxa schedule reload
+                """)
+
+        @OptionGroup var options: ConfigOption
+
+        func run() throws {
+            let config = try options.loadConfig()
+            let response = try askDaemon(ControlRequest(command: "reload"), config: config)
+            guard response.ok else {
+                printError(response.error ?? "the daemon refused the reload")
+                throw ExitCode(1)
+            }
+            print(response.message ?? "reloaded")
         }
     }
 }

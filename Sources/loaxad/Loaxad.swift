@@ -74,8 +74,14 @@ struct Loaxad {
             source.resume()
             return source
         }
+        // SIGHUP reloads the schedule (as `loaxa schedule reload` does).
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler { station.reloadOnSignal() }
+        hangup.resume()
         try await station.run()
         for source in signalSources { source.cancel() }
+        hangup.cancel()
     }
 
     static func printError(_ text: String) {
