@@ -80,8 +80,11 @@ extension PreparedBlock {
 
     var hasQueueStep: Bool { steps.contains { if case .queue = $0 { true } else { false } } }
 
+    /// `sha256`, when the caller knows it already (an emergency, hashed by the CLI), spares
+    /// reading the whole file again.
     static func prepare(
-        media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup
+        media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup,
+        sha256 known: String? = nil
     ) -> PreparedItem {
         let path = (mediaRoot as NSString).appendingPathComponent(rel)
         let parts = rel.split(separator: "/")
@@ -95,7 +98,8 @@ extension PreparedBlock {
             return item
         }
         do {
-            item.sha256 = try MediaHasher.sha256(path: path)
+            item.sha256 = known
+            if known == nil { item.sha256 = try MediaHasher.sha256(path: path) }
             let reader = try AudioFileReader(path: path)
             if let t = reader.info.title { item.title = t.precomposedStringWithCanonicalMapping }
         } catch {

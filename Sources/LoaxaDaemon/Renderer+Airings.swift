@@ -44,6 +44,12 @@ struct Airing {
     var lastHeartbeat: Int64
     /// The operator queue entry it airs, if any.
     var queueID: Int64?
+    /// What it airs, from how far into it, and from which step of which block: what a cut
+    /// needs to resume it or render it again.
+    var item: PreparedItem
+    var offset: Int64
+    var step: Int?
+    var blockKey: String
 }
 
 extension Renderer {
@@ -195,7 +201,7 @@ extension Renderer {
         return "the sound card \(output.settings.device) was lost (\(String(cString: strerror(-code))))"
     }
 
-    private func insertMilestone(_ m: Milestone) {
+    func insertMilestone(_ m: Milestone) {
         let index = milestones.firstIndex { $0.frame > m.frame } ?? milestones.count
         milestones.insert(m, at: index)
     }

@@ -35,7 +35,7 @@ final class Renderer: @unchecked Sendable {
     private let running = Atomic<Bool>(false)
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
-    private let wake = DispatchSemaphore(value: 0)
+    let wake = DispatchSemaphore(value: 0)
     let onAir = Mutex<OnAirSnapshot?>(nil)
     /// The operator queue, asked at every item boundary and `queue` step.
     var queue: OperatorQueue?
@@ -58,18 +58,45 @@ final class Renderer: @unchecked Sendable {
         var converter: SegmentConverter
         var startFrame: Int64
         var gain: Float
+        /// An emergency runs to its end whatever the block's length.
+        var exemptFromLength = false
     }
 
     /// The block being rendered.
     struct BlockRun {
         var prepared: PreparedBlock
+        /// Where the block's timeline starts (before `beganFrame` for a block joined late).
         var startFrame: Int64
         var limitFrame: Int64?
         var nextItem = 0
         var segment: SegmentRun?
+        /// The frame its first sound was due: its blockStarted milestone.
+        var beganFrame: Int64
+        /// Segments that air before the next step: an emergency, then what it cut.
+        var interjections: [Interjection] = []
+    }
+
+    /// A segment put in front of a block's next step.
+    struct Interjection {
+        var item: PreparedItem
+        /// Frames into the segment to start from (resuming what an emergency cut).
+        var offset: Int64 = 0
+        /// Opened ahead, so that it starts the moment the timeline is cut.
+        var converter: SegmentConverter?
+        /// The block step it came from, if any.
+        var step: Int?
+        /// An emergency is not held to the block's length.
+        var exemptFromLength = false
     }
 
     var run: BlockRun?
+    /// The block that ended last and the frame it ended at: a cut just before that frame
+    /// brings it back.
+    var lastEnded: (run: BlockRun, endFrame: Int64)?
+    /// `[playout] resume_after_emergency`.
+    var resumePolicy: EmergencyResumePolicy = .resume
+    /// Breaks into the timeline waiting for the renderer thread.
+    let interrupts = Mutex<[Interrupt]>([])
     /// Events waiting for their frame to leave the card, in frame order.
     var milestones: [Milestone] = []
     /// Segments rendered and not yet over on the card, by key.
@@ -144,6 +171,7 @@ final class Renderer: @unchecked Sendable {
                 let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
                 watchDevice(model: model)
                 fireMilestones(upTo: nowFrame, model: model)
+                handleInterrupts(model: model)
                 heartbeat(nowFrame: nowFrame, model: model)
                 render(model: model)
             } else {
@@ -247,7 +275,7 @@ final class Renderer: @unchecked Sendable {
                 }
             }
             var n = Int(min(Int64(Self.chunk), target - pos))
-            if let limit = run!.limitFrame {
+            if let limit = run!.limitFrame, !run!.segment!.exemptFromLength {
                 // A block never runs past its length: a segment longer than its header said
                 // is cut there.
                 if pos >= limit {
@@ -289,7 +317,8 @@ final class Renderer: @unchecked Sendable {
         if let length = prepared.block.lengthMicros {
             limit = origin + length * Int64(rate) / 1_000_000
         }
-        run = BlockRun(prepared: prepared, startFrame: lateStart == .join ? origin : frame, limitFrame: limit)
+        run = BlockRun(
+            prepared: prepared, startFrame: lateStart == .join ? origin : frame, limitFrame: limit, beganFrame: frame)
         let block = prepared.block
         var detail = block.title
         if let lateStart {
@@ -337,7 +366,12 @@ final class Renderer: @unchecked Sendable {
                 continue
             }
             block.nextItem += 1
-            if start(item, at: frame, offset: frame - virtual, model: model, in: &block, declined: &declined) { return }
+            if start(
+                item, at: frame, offset: frame - virtual, step: block.nextItem - 1, model: model, in: &block,
+                declined: &declined)
+            {
+                return
+            }
             virtual += frames
         }
     }
@@ -352,6 +386,15 @@ final class Renderer: @unchecked Sendable {
         defer { run = block }
         let id = block.prepared.block.id
         var declined = Set<Int64>()
+        while !block.interjections.isEmpty {
+            let next = block.interjections.removeFirst()
+            if start(
+                next.item, at: frame, offset: next.offset, converter: next.converter, step: next.step,
+                exemptFromLength: next.exemptFromLength, model: model, in: &block, declined: &declined)
+            {
+                return true
+            }
+        }
         while true {
             let planned = plannedTime(ofFrame: frame, in: block)
             let room = block.limitFrame.map { max(0, $0 - frame) * 1_000_000 / Int64(rate) }
@@ -371,13 +414,17 @@ final class Renderer: @unchecked Sendable {
             switch block.prepared.steps[block.nextItem] {
             case .queue:
                 if let item = queue?.take(.queueItem(blockID: id), at: planned, maxMicros: room, excluding: declined) {
-                    if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
+                    if start(item, at: frame, step: block.nextItem, model: model, in: &block, declined: &declined) {
+                        return true
+                    }
                 } else {
                     block.nextItem += 1
                 }
             case .play(let item):
                 block.nextItem += 1
-                if start(item, at: frame, model: model, in: &block, declined: &declined) { return true }
+                if start(item, at: frame, step: block.nextItem - 1, model: model, in: &block, declined: &declined) {
+                    return true
+                }
             }
         }
     }
@@ -385,7 +432,8 @@ final class Renderer: @unchecked Sendable {
     /// Starts `item` at `frame` as the block's segment; false, with the reason logged, when
     /// it cannot air. A queued entry that turns out not to fit goes back to the queue.
     private func start(
-        _ item: PreparedItem, at frame: Int64, offset: Int64 = 0, model: FrameClockModel, in block: inout BlockRun,
+        _ item: PreparedItem, at frame: Int64, offset: Int64 = 0, converter opened: SegmentConverter? = nil,
+        step: Int? = nil, exemptFromLength: Bool = false, model: FrameClockModel, in block: inout BlockRun,
         declined: inout Set<Int64>
     ) -> Bool {
         // Where the block's timeline puts the segment's first frame (before `frame` when it
@@ -405,14 +453,18 @@ final class Renderer: @unchecked Sendable {
             return false
         }
         let converter: SegmentConverter
-        do {
-            converter = try SegmentConverter(
-                path: item.path, outputRate: rate, outputChannels: channels, startingAtFrame: offset)
-        } catch {
-            skip(error.message)
-            return false
+        if let opened {
+            converter = opened
+        } else {
+            do {
+                converter = try SegmentConverter(
+                    path: item.path, outputRate: rate, outputChannels: channels, startingAtFrame: offset)
+            } catch {
+                skip(error.message)
+                return false
+            }
         }
-        if let limit = block.limitFrame, frame + converter.estimatedFrames - offset > limit {
+        if !exemptFromLength, let limit = block.limitFrame, frame + converter.estimatedFrames - offset > limit {
             if let id = item.queueID {
                 // Queued segments that do not fit wait for another block.
                 declined.insert(id)
@@ -435,9 +487,11 @@ final class Renderer: @unchecked Sendable {
         record(base)
         base.detail = nil
         airings[key] = Airing(
-            base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame, queueID: item.queueID)
+            base: base, startFrame: frame, recordFrame: frame, lastHeartbeat: frame, queueID: item.queueID,
+            item: item, offset: offset, step: step, blockKey: block.prepared.block.occurrenceKey)
         milestones.append(Milestone(frame: frame, kind: .segmentStarted(key)))
-        block.segment = SegmentRun(key: key, converter: converter, startFrame: frame, gain: item.gain)
+        block.segment = SegmentRun(
+            key: key, converter: converter, startFrame: frame, gain: item.gain, exemptFromLength: exemptFromLength)
         onAir.withLock {
             $0?.media = item.media
             $0?.title = item.title
@@ -456,7 +510,7 @@ final class Renderer: @unchecked Sendable {
         run!.segment = nil
     }
 
-    private func endBlock(at frame: Int64) {
+    func endBlock(at frame: Int64) {
         guard let block = run else { return }
         milestones.append(Milestone(
             frame: frame,
@@ -464,6 +518,7 @@ final class Renderer: @unchecked Sendable {
                 kind: .blockEnded, at: WallTime(microseconds: 0), blockID: block.prepared.block.id,
                 scheduledAt: block.prepared.block.start))))
         milestones.append(Milestone(frame: frame, kind: .blockOver))
+        lastEnded = (block, frame)
         run = nil
     }
 
@@ -476,7 +531,7 @@ final class Renderer: @unchecked Sendable {
     }
 
     /// Where the block's timeline puts `frame`: its scheduled start plus the frames before.
-    private func plannedTime(ofFrame frame: Int64, in block: BlockRun) -> WallTime {
+    func plannedTime(ofFrame frame: Int64, in block: BlockRun) -> WallTime {
         block.prepared.block.start + (frame - block.startFrame) * 1_000_000 / Int64(rate)
     }
 

@@ -4,6 +4,7 @@ import LoaxaCore
 import LoaxaMedia
 import LoaxaSchedule
 import LoaxaStore
+import Synchronization
 
 /// The control socket's commands: what `loaxa` asks of the running daemon.
 extension Station {
@@ -18,6 +19,8 @@ extension Station {
             }
             if let problem = queue.remove(id: id, by: peer.user) { return .refused(problem) }
             return ControlResponse(ok: true, message: "queue entry \(id) removed")
+        case "skip": return interruptAndWait(.skip, by: peer.user)
+        case "stop": return interruptAndWait(.stop, by: peer.user)
         case "reload":
             switch reload(by: peer.user) {
             case .success(let text): return ControlResponse(ok: true, message: text)
@@ -43,6 +46,7 @@ extension Station {
     /// Arguments: `media` (relative to the media folder; the CLI imports files from
     /// elsewhere first), `priority`, and optionally `block`, `expires_us`.
     func queueAdd(_ arguments: [String: String], by user: String) -> ControlResponse {
+        let received = wall.now()
         let setup = self.setup
         guard let media = arguments["media"]?.precomposedStringWithCanonicalMapping, !media.isEmpty else {
             return .refused("queue-add needs a media path")
@@ -81,14 +85,89 @@ extension Station {
         } catch {
             return .refused("cannot store the queue entry: \(error)")
         }
-        queue.add(entry)
         var what = "queued \(media) as \(priority.rawValue)"
         if let blockID { what += " for block \(blockID)" }
         if let expires { what += ", expires \(format(expires))" }
         recorder.record(AirplayEvent(
-            kind: .operatorAction, at: wall.now(), blockID: blockID, source: OperatorQueue.source(priority),
+            kind: .operatorAction, at: received, blockID: blockID, source: OperatorQueue.source(priority),
             media: media, approvedBy: user, detail: what + " (queue entry \(entry.id))"))
-        return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what)", queue: [report(entry)])
+        guard priority == .emergency else {
+            queue.add(entry)
+            return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what)", queue: [report(entry)])
+        }
+        // An emergency is prepared here and now: the file's hash comes from the CLI when it
+        // sent one, its loudness from the cache or the CLI's measurement.
+        let config = setup.config
+        var given: Loudness?
+        if let lufs = arguments["lufs"].flatMap(Double.init), let peak = arguments["dbtp"].flatMap(Double.init) {
+            given = Loudness(integratedLUFS: lufs, truePeakDBTP: peak)
+        }
+        let cached = loudnessLookup
+        let log = self.log
+        var item = PreparedBlock.prepare(
+            media: media, mediaRoot: config.paths.media, source: .emergency, targetLUFS: config.output.loudnessTargetLUFS,
+            loudness: { sha, path in
+                if let c = try? log.loudness(sha256: sha) { return Loudness(integratedLUFS: c.integrated, truePeakDBTP: c.truePeak) }
+                if let given {
+                    try? log.storeLoudness(sha256: sha, integrated: given.integratedLUFS, truePeak: given.truePeakDBTP)
+                    return given
+                }
+                return cached(sha, path)
+            }, sha256: arguments["sha256"])
+        item.queueID = entry.id
+        item.approvedBy = user
+        queue.add(entry, prepared: item)
+        let message = airEmergency()
+        return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what); \(message)", queue: [report(entry)])
+    }
+
+    /// Airs the oldest waiting emergency, if any: at once inside a block; outside one, the
+    /// `before_block` hook (the amplifier) runs at once and the emergency airs
+    /// `emergency_lead_s` later. Returns what happens, for the operator.
+    @discardableResult
+    func airEmergency() -> String {
+        guard let item = queue.takeEmergency() else { return "" }
+        let config = setup.config
+        let converter: SegmentConverter
+        do {
+            converter = try SegmentConverter(path: item.path, outputRate: config.output.rate, outputChannels: config.output.channels)
+        } catch {
+            if let id = item.queueID { queue.finished(id: id, aired: true, note: "failed: \(error.message)") }
+            recorder.record(AirplayEvent(
+                kind: .segmentSkipped, at: wall.now(), segment: UUID().uuidString.lowercased(), source: .emergency,
+                media: item.media, title: item.title, sha256: item.sha256, outcome: .skipped, reason: error.message,
+                approvedBy: item.approvedBy))
+            return "it cannot air: \(error.message)"
+        }
+        let by = item.approvedBy ?? "an operator"
+        let request = Interrupt(kind: .emergency(item, converter), by: by) { [logger] ok, text in
+            logger.notice("emergency: \(text)")
+        }
+        let inBlock = renderer.onAir.withLock { $0 != nil }
+        if !inBlock, let command = config.hooks.beforeBlock {
+            hooks.run(command, hook: "before_block", blockID: "emergency")
+            let lead = config.hooks.emergencyLeadSeconds
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(lead)) { [renderer] in renderer.interrupt(request) }
+            return "before_block ran; it airs in \(lead) s"
+        }
+        renderer.interrupt(request)
+        return inBlock ? "it cuts what is on air now" : "it airs now"
+    }
+
+    /// Hands the renderer a skip or stop and waits (a second at most) for what it did.
+    func interruptAndWait(_ kind: Interrupt.Kind, by user: String) -> ControlResponse {
+        let done = DispatchSemaphore(value: 0)
+        let answer = Mutex<(Bool, String)>((false, "the renderer did not answer in time"))
+        renderer.interrupt(Interrupt(kind: kind, by: user) { ok, text in
+            answer.withLock { $0 = (ok, text) }
+            done.signal()
+        })
+        _ = done.wait(timeout: .now() + 2)
+        let (ok, text) = answer.withLock { $0 }
+        if ok {
+            recorder.record(AirplayEvent(kind: .operatorAction, at: wall.now(), approvedBy: user, detail: text))
+        }
+        return ok ? ControlResponse(ok: true, message: text) : .refused(text)
     }
 
     func queueReports() -> [QueueItemReport] {

@@ -125,6 +125,7 @@ extension Station {
         }
         for warning in fresh.warnings { logger.warning("\(warning.description)") }
         current.withLock { $0 = fresh }
+        renderer.resumePolicy = fresh.config.playout.resumeAfterEmergency
 
         // What the new schedule still plans exactly as before stays handed over.
         let now = wall.now()

@@ -91,6 +91,7 @@ public final class Station: @unchecked Sendable {
                 detail: "the system clock was set, by \(Double(step) / 1000) ms"))
         }
         renderer.queue = queue
+        renderer.resumePolicy = setup.config.playout.resumeAfterEmergency
         let sync = clockSync
         recorder.clockSynchronized = { sync.trusted }
         renderer.clockTrusted = { sync.trusted }
@@ -140,6 +141,7 @@ public final class Station: @unchecked Sendable {
             runDueHooks()
             reportDevice()
             queue.expire(now: now)
+            airEmergency()
             let nextHook = hooksDue.withLock { $0.map(\.at).min() } ?? nextPlan
             let micros = max(10_000, min(1_000_000, min(nextPlan, nextHook) - wall.now()))
             let nap = Task { try await Task.sleep(for: .microseconds(micros)) }

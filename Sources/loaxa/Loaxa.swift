@@ -13,7 +13,9 @@ struct Loaxa: ParsableCommand {
         commandName: "loaxa",
         abstract: "Operate a Loaxa commune radio station.",
         discussion: "Example:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml",
-        subcommands: [StatusCommand.self, ScheduleCommand.self, QueueCommand.self, LogCommand.self])
+        subcommands: [
+            StatusCommand.self, ScheduleCommand.self, QueueCommand.self, SkipCommand.self, StopCommand.self, LogCommand.self,
+        ])
 }
 
 /// The flag every command takes.

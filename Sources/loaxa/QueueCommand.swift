@@ -51,6 +51,16 @@ struct QueueCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             arguments["media"] = media
+            if priority == .emergency {
+                // The daemon airs an emergency at once: it takes the file's hash and loudness
+                // from here rather than reading the whole file first.
+                let path = (config.paths.media as NSString).appendingPathComponent(media)
+                if let sha = try? MediaHasher.sha256(path: path) { arguments["sha256"] = sha }
+                if let loudness = try? LoudnessAnalyzer.measure(path: path) {
+                    arguments["lufs"] = String(loudness.integratedLUFS)
+                    arguments["dbtp"] = String(loudness.truePeakDBTP)
+                }
+            }
             let response = try askDaemon(ControlRequest(command: "queue-add", arguments: arguments), config: config)
             try finish(response, json: json) { print($0.message ?? "queued") }
         }
