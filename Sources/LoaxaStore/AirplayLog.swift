@@ -54,10 +54,15 @@ public final class AirplayLog: Sendable {
         return try AirplayLog(writer: queue, path: nil, clock: clock)
     }
 
-    private init(writer: any DatabaseWriter, path: String?, clock: @escaping @Sendable () -> WallTime) throws {
+    /// Wraps `writer`; with `migrate` false (a read-only connection) the schema is taken
+    /// as it is.
+    init(
+        writer: any DatabaseWriter, path: String?, clock: @escaping @Sendable () -> WallTime, migrate: Bool = true
+    ) throws {
         self.writer = writer
         self.path = path
         self.clock = clock
+        guard migrate else { return }
         let shownPath = path ?? ":memory:"
         do {
             let superseded = try writer.read { db in try Self.migrator.hasBeenSuperseded(db) }
@@ -97,6 +102,9 @@ public final class AirplayLog: Sendable {
         }
         migrator.registerMigration("v3-queue") { db in
             try db.execute(sql: schemaV3Queue)
+        }
+        migrator.registerMigration("v4-rotation") { db in
+            try db.execute(sql: schemaV4Rotation)
         }
         return migrator
     }()
@@ -160,6 +168,14 @@ public final class AirplayLog: Sendable {
             true_peak_dbtp  REAL    NOT NULL,
             measured_at_us  INTEGER NOT NULL
         );
+        """
+
+    /// Version 4: an index of the `segment_started` events by topic and media, so that a
+    /// topic's rotation finds when each segment last aired without scanning the log
+    /// (`AirplayLog+Rotation.swift`). Only the chain's table gains an index; no event
+    /// changes.
+    static let schemaV4Rotation = """
+        CREATE INDEX event_started_by_topic ON event(topic, media, at_us) WHERE kind = 'segment_started';
         """
 
     // MARK: - Durability

@@ -1,12 +1,15 @@
 import ArgumentParser
 import Foundation
 import LoaxaControl
+import LoaxaCore
 import LoaxaMedia
 import LoaxaSchedule
+import LoaxaStore
 
 struct ScheduleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "schedule", abstract: "Check the schedules.", subcommands: [Check.self, Reload.self])
+        commandName: "schedule", abstract: "Check the schedules, show a day's timeline, reload them in the daemon.",
+        subcommands: [Check.self, Show.self, Reload.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,5 +51,134 @@ struct ScheduleCommand: ParsableCommand {
             }
             print(response.message ?? "reloaded")
         }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a day's timeline: every block that starts that day and what it airs, with planned times.",
+            discussion: """
+                Topic items show the segments the rotation would pick, from the airplay log when there \
+                is one (read only: the daemon need not run); days after today follow the rotation on \
+                from today. Files that are missing or cannot be read are marked, and so are items that \
+                would not fit in their block ("block full"). Queued segments are not shown: a queue item \
+                reads "(operator queue)". A block that runs past midnight belongs to the day it starts.
+                Exits 0 when shown, 1 when the config or the schedules have problems.
+                Examples:
+                  loaxa schedule show --config /etc/loaxa/loaxa.toml
+                  loaxa schedule show --date 2025-03-08 --json
+                """)
+
+        @OptionGroup var options: ConfigOption
+        @Option(help: "The day (YYYY-MM-DD, station time); default today.") var date: String?
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+
+        /// How far ahead the rotation is followed day by day; a later day starts from the
+        /// log as it is, this many days before it.
+        static let maxSimulatedDays = 3660
+
+        func validate() throws {
+            if let date, CivilDate(date) == nil {
+                throw ValidationError("--date \(date): not a date; write it as YYYY-MM-DD, such as 2025-03-08")
+            }
+        }
+
+        func run() throws {
+            let headers = MediaHeaders()
+            let setup: StationSetup
+            switch StationSetup.load(
+                configPath: options.config, mediaDuration: headers.durationMicros, missingMediaIsFatal: false)
+            {
+            case .success(let loaded):
+                setup = loaded
+            case .failure(let problems):
+                printError(problems.description)
+                printError("\(problems.count) problem(s) found; fix them to see the timeline")
+                throw ExitCode(1)
+            }
+            for warning in setup.warnings { printError(warning.description) }
+
+            let zone = setup.config.station.timeZone
+            let today = zone.localDate(of: WallTime.now())
+            let day = date.flatMap(CivilDate.init) ?? today
+            let media = TimelineMedia.folder(setup.config.paths.media) { headers.durationMicros($0) }
+            let lastAired = lastAired(before: day, today: today, setup: setup, media: media)
+            var timeline = setup.schedule.timeline(on: day, zone: zone, media: media, lastAired: lastAired)
+            for b in timeline.blocks.indices {
+                for e in timeline.blocks[b].entries.indices {
+                    let entry = timeline.blocks[b].entries[e]
+                    guard entry.title == nil, entry.note != .missing, let name = entry.media else { continue }
+                    timeline.blocks[b].entries[e].title = headers.title(
+                        of: setup.config.paths.media + "/" + name, media: name)
+                }
+            }
+            if json {
+                print(try TimelineOutput.json(timeline, zone: zone))
+            } else {
+                let heading = "\(setup.config.station.name) — \(day) (\(Weekday(of: day))), \(zone)"
+                print(TimelineOutput.table(timeline, zone: zone, heading: heading))
+            }
+        }
+
+        /// When each segment last aired before `day`: the log's airings up to the start of
+        /// `day` (of today, for a later day), then the rotation followed from today to `day`.
+        /// With no log, or one that cannot be read, nothing has aired.
+        func lastAired(
+            before day: CivilDate, today: CivilDate, setup: StationSetup, media: TimelineMedia
+        ) -> [String: WallTime] {
+            let zone = setup.config.station.timeZone
+            let first = max(min(day, today), day.adding(days: -Self.maxSimulatedDays))
+            var aired: [String: WallTime] = [:]
+            do {
+                if let log = try AirplayLog.openReadOnly(path: setup.config.paths.database) {
+                    let start = zone.wallTime(date: first, secondOfDay: 0)
+                    for topic in setup.schedule.topics {
+                        aired = TopicRotation.merging(aired, try log.lastAired(topic: topic, before: start))
+                    }
+                }
+            } catch {
+                printError("loaxa: \(error); topics are shown as if none of their segments had aired")
+            }
+            var date = first
+            while date < day {
+                let timeline = setup.schedule.timeline(on: date, zone: zone, media: media, lastAired: aired)
+                aired = timeline.lastAired(after: aired)
+                date = date.adding(days: 1)
+            }
+            return aired
+        }
+    }
+}
+
+/// Each media file's header, read once: its duration and title.
+final class MediaHeaders {
+    private var known: [String: AudioFileInfo?] = [:]
+
+    func info(_ path: String) -> AudioFileInfo? {
+        if let info = known[path] { return info }
+        let info = try? AudioFileReader(path: path).info
+        known[path] = info
+        return info
+    }
+
+    /// The header's duration in microseconds; nil when the file cannot be read.
+    func durationMicros(_ path: String) -> Int64? { info(path)?.headerMicros }
+
+    /// The title from the file's tags, else its name without extension, in Unicode NFC (as
+    /// the daemon logs it).
+    func title(of path: String, media: String) -> String {
+        if let title = info(path)?.title, !title.isEmpty { return title.precomposedStringWithCanonicalMapping }
+        let name = ((media as NSString).lastPathComponent as NSString).deletingPathExtension
+        return name.precomposedStringWithCanonicalMapping
+    }
+}
+
+extension Schedule {
+    /// The topics the blocks' items name.
+    var topics: Set<String> {
+        var out = Set<String>()
+        for block in blocks {
+            for case .topic(let topic, _) in block.items { out.insert(topic) }
+        }
+        return out
     }
 }
