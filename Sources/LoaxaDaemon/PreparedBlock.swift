@@ -54,7 +54,12 @@ struct PreparedBlock: Sendable {
 extension PreparedBlock {
     /// Resolves a planned block's files under `mediaRoot`: hash and title now, well ahead of
     /// air time, so the renderer only opens and decodes.
-    init(_ block: PlannedBlock, mediaRoot: String, targetLUFS: Double, loudness: LoudnessLookup) {
+    ///
+    /// - Parameter pick: the segments a `topic` item airs, by rotation.
+    init(
+        _ block: PlannedBlock, mediaRoot: String, targetLUFS: Double, loudness: LoudnessLookup,
+        pick: (_ topic: String, _ count: Int) -> [TopicSegment] = { _, _ in [] }
+    ) {
         self.block = block
         var steps: [PreparedStep] = []
         var unplayable: [(PlannedItem, String)] = []
@@ -65,8 +70,16 @@ extension PreparedBlock {
                     media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness)))
             case .queue:
                 steps.append(.queue)
-            case .topic(let name, _):
-                unplayable.append((item, "topic items (\(name)) are not supported by this version"))
+            case .topic(let name, let count):
+                let picked = pick(name, count)
+                if picked.isEmpty {
+                    unplayable.append((item, "topic \(name) has no segment that can air (its folder is empty or unreadable)"))
+                }
+                for segment in picked {
+                    steps.append(.play(Self.prepare(
+                        media: segment.media, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS,
+                        loudness: loudness, path: segment.path)))
+                }
             }
         }
         self.steps = steps
@@ -84,9 +97,10 @@ extension PreparedBlock {
     /// reading the whole file again.
     static func prepare(
         media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup,
-        sha256 known: String? = nil
+        sha256 known: String? = nil, path onDisk: String? = nil
     ) -> PreparedItem {
-        let path = (mediaRoot as NSString).appendingPathComponent(rel)
+        // A topic's file may be named on disk in another Unicode form than its NFC name.
+        let path = onDisk ?? (mediaRoot as NSString).appendingPathComponent(rel)
         let parts = rel.split(separator: "/")
         let topic = parts.count > 1 ? String(parts[0]) : nil
         let fallbackTitle = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension

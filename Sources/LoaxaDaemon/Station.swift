@@ -32,6 +32,8 @@ public final class Station: @unchecked Sendable {
     /// nothing is left to look at.
     var lookBackFrom: WallTime?
     /// `before_block` hooks still to run: when, and for which block occurrence.
+    /// Topic segments picked for blocks handed over, by media path: when their block starts.
+    let picked = Mutex<[String: WallTime]>([:])
     let hooksDue = Mutex<[(at: WallTime, block: PlannedBlock)]>([])
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
@@ -181,9 +183,10 @@ public final class Station: @unchecked Sendable {
         // preparing queue, well ahead of the block.
         let config = setup.config
         let lookup = loudnessLookup
-        preparing.async { [renderer, logger] in
+        preparing.async { [self, renderer, logger] in
             var prepared = PreparedBlock(
-                block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup)
+                block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup,
+                pick: { topic, count in self.pickTopic(topic, count: count, at: block.start) })
             prepared.lateStart = lateStart
             renderer.enqueue(prepared)
             let files = prepared.files
@@ -195,6 +198,27 @@ public final class Station: @unchecked Sendable {
             hooksDue.withLock { $0.append((at, block)) }
         }
         logger.info("block \(block.id) planned for \(format(block.start))")
+    }
+
+    /// The `count` segments of `topic` that aired least recently, counting those already
+    /// picked for blocks not yet aired as aired at their block's start.
+    func pickTopic(_ topic: String, count: Int, at start: WallTime) -> [TopicSegment] {
+        let segments = TopicFolder.segments(
+            topic: topic, mediaFolder: setup.config.paths.media, duration: MediaDuration.headerMicros)
+        let logged: [String: WallTime]
+        do {
+            logged = try log.lastAired(topic: topic)
+        } catch {
+            logger.error("cannot read the topic rotation of \(topic): \(error); picking as if nothing had aired")
+            logged = [:]
+        }
+        return picked.withLock { picked in
+            // Picks older than a day have aired (the log has them) or never will.
+            picked = picked.filter { $0.value > start + -86_400_000_000 }
+            let choice = TopicRotation.pick(count: count, from: segments, lastAired: TopicRotation.merging(logged, picked))
+            for segment in choice { picked[segment.media] = start }
+            return choice
+        }
     }
 
     /// Runs the `before_block` hooks that are due.

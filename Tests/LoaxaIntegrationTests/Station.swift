@@ -86,9 +86,11 @@ struct TestStation {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
-    /// Copies a test-audio file into media/test/.
-    func addMedia(_ name: String) throws {
-        let dst = dir + "/media/test/" + name
+    /// Copies a test-audio file into media/test/, or into `as` (a path under media/).
+    func addMedia(_ name: String, as target: String? = nil) throws {
+        let dst = dir + "/media/" + (target ?? "test/" + name)
+        try FileManager.default.createDirectory(
+            atPath: (dst as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: dst) {
             try FileManager.default.copyItem(atPath: Environment.testAudio + "/" + name, toPath: dst)
         }
