@@ -1,7 +1,11 @@
 #pragma once
 #include <alsa/asoundlib.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /// Configures an open playback PCM: interleaved S16_LE at exactly `rate` and `channels`,
 /// period and buffer near the sizes asked (updated to what the device granted), a start
@@ -87,4 +91,69 @@ static inline long long loaxa_pcm_status_htstamp_ns(const snd_pcm_status_t *st) 
     snd_htimestamp_t ts;
     snd_pcm_status_get_htstamp(st, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/// The error snd_pcm_wait reports for the PCM's state: -EPIPE after an underrun, -ESTRPIPE
+/// when suspended, -ENODEV when the device is gone; `otherwise` in any other state.
+static inline int loaxa_pcm_state_error(snd_pcm_t *pcm, int otherwise) {
+    switch (snd_pcm_state(pcm)) {
+    case SND_PCM_STATE_XRUN: return -EPIPE;
+    case SND_PCM_STATE_SUSPENDED: return -ESTRPIPE;
+    case SND_PCM_STATE_DISCONNECTED: return -ENODEV;
+    default: return otherwise;
+    }
+}
+
+/// Clears the eventfd `fd` if it was signalled; returns whether it was.
+static inline int loaxa_wake_clear(int fd) {
+    uint64_t count;
+    return read(fd, &count, sizeof count) == (ssize_t)sizeof count;
+}
+
+/// The most poll descriptors a PCM may have here (one, or a few for some plugins).
+#define LOAXA_PCM_MAX_POLLFDS 16
+
+/// Waits as snd_pcm_wait(pcm, timeout_ms) does, until `avail_min` frames are free (the
+/// value last set in the sw params), and also returns when the eventfd `wakefd` is
+/// signalled. Returns 1 when the device has room, 2 when woken (the eventfd is cleared),
+/// 0 on timeout, or a negative errno as snd_pcm_wait (-EPIPE, -ESTRPIPE, -ENODEV, ...).
+/// The descriptors live on the stack: nothing is allocated.
+static inline int loaxa_pcm_wait_or_wake(snd_pcm_t *pcm, snd_pcm_uframes_t avail_min, int wakefd,
+                                         int timeout_ms) {
+    struct pollfd fds[LOAXA_PCM_MAX_POLLFDS + 1];
+    snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm);
+    if (avail < 0) return (int)avail;
+    if ((snd_pcm_uframes_t)avail >= avail_min) return loaxa_pcm_state_error(pcm, 1);
+    int n = snd_pcm_poll_descriptors_count(pcm);
+    if (n <= 0 || n > LOAXA_PCM_MAX_POLLFDS) return -EIO;
+    if (snd_pcm_poll_descriptors(pcm, fds, (unsigned)n) != n) return -EIO;
+    fds[n].fd = wakefd;
+    fds[n].events = POLLIN;
+    for (;;) {
+        for (int i = 0; i <= n; i++) fds[i].revents = 0;
+        int got = poll(fds, (nfds_t)n + 1, timeout_ms);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -errno;
+        }
+        if (got == 0) return 0;
+        if (fds[n].revents & POLLIN) {
+            loaxa_wake_clear(wakefd);
+            return 2;
+        }
+        unsigned short revents = 0;
+        int err = snd_pcm_poll_descriptors_revents(pcm, fds, (unsigned)n, &revents);
+        if (err < 0) return err;
+        if (revents & (POLLERR | POLLNVAL)) return loaxa_pcm_state_error(pcm, -EIO);
+        if (revents & POLLOUT) return 1;
+    }
+}
+
+/// Waits up to `timeout_ms` for the eventfd `wakefd`. Returns 1 if it was signalled (it is
+/// cleared), else 0: a failed poll (interrupted) counts as a timeout, never as a device error.
+static inline int loaxa_wake_wait(int wakefd, int timeout_ms) {
+    struct pollfd fd = { .fd = wakefd, .events = POLLIN, .revents = 0 };
+    if (poll(&fd, 1, timeout_ms) <= 0) return 0;
+    loaxa_wake_clear(wakefd);
+    return 1;
 }

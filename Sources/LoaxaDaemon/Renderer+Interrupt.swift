@@ -32,21 +32,26 @@ extension Renderer {
         wake.signal()
     }
 
-    func handleInterrupts(model: FrameClockModel) {
+    /// Serves the interrupts waiting; true when the timeline was cut (the caller renders
+    /// at once and wakes the audio thread to take the new frames).
+    func handleInterrupts(model: FrameClockModel) -> Bool {
+        var any = false
         while let request = interrupts.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
-            handle(request, model: model)
+            any = handle(request, model: model) || any
         }
+        return any
     }
 
-    private func handle(_ request: Interrupt, model: FrameClockModel) {
+    @discardableResult
+    private func handle(_ request: Interrupt, model: FrameClockModel) -> Bool {
         let segmentOnAir = onAir.withLock { $0?.media != nil }
         switch request.kind {
         case .skip where !segmentOnAir:
             request.reply(false, "nothing is on air to skip")
-            return
+            return false
         case .stop where run == nil && onAir.withLock({ $0 == nil }):
             request.reply(false, "no block is on air to stop")
-            return
+            return false
         default: break
         }
         // The card keeps a period to play while the new frames are written.
@@ -66,10 +71,11 @@ extension Renderer {
         switch request.kind {
         case .skip:
             request.reply(true, "skipped\(on)")
+            return true
         case .stop:
             guard var block = run else {
                 request.reply(true, "stopped")
-                return
+                return true
             }
             let planned = plannedTime(ofFrame: cutFrame, in: block)
             while block.nextItem < block.prepared.steps.count {
@@ -87,6 +93,7 @@ extension Renderer {
             run = block
             endBlock(at: cutFrame)
             request.reply(true, "stopped block \(block.prepared.block.id)" + (cut == nil ? "" : ";" + on + " was cut"))
+            return true
         case .emergency(let item, let converter):
             if run == nil {
                 // Outside a block: the emergency is a block of its own (the after_block hook
@@ -118,6 +125,7 @@ extension Renderer {
             run!.interjections = interjections + run!.interjections
             run!.segment = nil
             request.reply(true, "emergency on air" + (cut == nil ? "" : ";" + on + " was cut"))
+            return true
         }
     }
 

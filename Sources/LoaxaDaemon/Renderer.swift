@@ -171,9 +171,10 @@ final class Renderer: @unchecked Sendable {
                 let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
                 watchDevice(model: model)
                 fireMilestones(upTo: nowFrame, model: model)
-                handleInterrupts(model: model)
+                let broke = handleInterrupts(model: model)
                 heartbeat(nowFrame: nowFrame, model: model)
                 render(model: model)
+                if broke { output.wake() }
             } else {
                 // The stream has not reported its position yet: keep silence flowing.
                 let target = output.ring.consumedPosition + lookaheadFrames

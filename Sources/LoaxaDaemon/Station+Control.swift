@@ -98,9 +98,8 @@ extension Station {
         // An emergency is prepared here and now: the file's hash comes from the CLI when it
         // sent one, its loudness from the cache or the CLI's measurement.
         let config = setup.config
-        var given: Loudness?
-        if let lufs = arguments["lufs"].flatMap(Double.init), let peak = arguments["dbtp"].flatMap(Double.init) {
-            given = Loudness(integratedLUFS: lufs, truePeakDBTP: peak)
+        let given: Loudness? = arguments["lufs"].flatMap(Double.init).flatMap { lufs in
+            arguments["dbtp"].flatMap(Double.init).map { Loudness(integratedLUFS: lufs, truePeakDBTP: $0) }
         }
         let cached = loudnessLookup
         let log = self.log

@@ -34,8 +34,10 @@ extension ALSAOutput {
     }
 
     /// The loop: wait until the card has played `wakeFrames`, top its buffer up from the
-    /// ring in whole periods, publish the card's position. Everything it uses is allocated
-    /// before it starts.
+    /// ring in whole periods, publish the card's position. A wake-up (`wake()`) ends the
+    /// wait early, to serve a cut or to stop; after a cut the thread refills the card from
+    /// what the renderer publishes (`Refill`). Everything it uses is allocated before it
+    /// starts.
     func runAudioLoop() {
         let channels = settings.channels
         let period = grantedPeriod
@@ -63,35 +65,58 @@ extension ALSAOutput {
         // after `denseReportsNs` the thread wakes at `grantedWake` free frames again.
         var denseEpoch: Int64 = -1
         var denseUntilNs: Int64 = 0
+        var availMin = grantedWake
+        var refill = Refill(period: period, rate: settings.rate, silenceLimit: grantedBuffer)
         stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
         defer { setThreadName("loaxa-audio-end") }
 
         while runFlag.load(ordering: .acquiring) {
             guard let pcm else {
+                refill.stop()
                 position = waitForDevice(from: position)
                 epoch += 1
                 continue
             }
+            if let keep = claimCut() {
+                position = serveCut(pcm, keep: keep, position: position, refill: &refill)
+            }
             if epoch != denseEpoch {
                 denseEpoch = epoch
                 denseUntilNs = SystemClocks.monotonicNs() + Self.denseReportsNs
-                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(period))
+                availMin = period
+                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(availMin))
             } else if denseUntilNs != 0 && SystemClocks.monotonicNs() >= denseUntilNs {
                 denseUntilNs = 0
-                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(grantedWake))
+                availMin = grantedWake
+                _ = loaxa_pcm_set_avail_min(pcm, swParams, snd_pcm_uframes_t(availMin))
             }
-            let waited = snd_pcm_wait(pcm, 500)
+            // Refilling, the card has room anyway: the thread waits for the renderer instead
+            // (1 when woken, 0 otherwise), and looks at the ring every few milliseconds.
+            let refilling = refill.active
+            let waited =
+                refilling
+                ? loaxa_wake_wait(wakeFD, refill.timeoutMs(nowNs: SystemClocks.monotonicNs()))
+                : loaxa_pcm_wait_or_wake(pcm, snd_pcm_uframes_t(availMin), wakeFD, 500)
             if waited < 0 {
+                refill.stop()
                 recoverOrLose(pcm, code: Int32(waited), epoch: &epoch)
                 continue
             }
+            // Woken out of the device wait: a cut to serve, or a stop.
+            if !refilling && waited == 2 { continue }
             let avail = Int(snd_pcm_avail_update(pcm))
             if avail < 0 {
+                refill.stop()
                 recoverOrLose(pcm, code: Int32(avail), epoch: &epoch)
                 continue
             }
             // Whole periods only, so that every write ends on a period boundary.
-            let frames = min(avail, scratchFrames) / period * period
+            var frames = min(avail, scratchFrames) / period * period
+            if refilling {
+                frames = refill.frames(
+                    room: frames, queued: grantedBuffer - avail, ready: ring.publishedPosition - position,
+                    nowNs: SystemClocks.monotonicNs())
+            }
             if frames > 0 {
                 ring.consume(into: scratch, at: position, frames: frames)
                 var done = 0
@@ -100,6 +125,7 @@ extension ALSAOutput {
                     if n < 0 {
                         // The rest of this write is lost; the restarted stream is a new clock
                         // epoch, so later frames still land at their right times.
+                        refill.stop()
                         recoverOrLose(pcm, code: Int32(n), epoch: &epoch)
                         break
                     }
@@ -109,8 +135,11 @@ extension ALSAOutput {
                 if done < frames { continue }
             }
             // One position report per wake-up: the thread wakes at a period boundary, when a
-            // card that moves its position once a period has just moved it.
-            publishPosition(pcm, status: status, position: position, epoch: epoch)
+            // card that moves its position once a period has just moved it. Refilling, it
+            // wakes at any moment, and reports nothing.
+            if !refilling {
+                publishPosition(pcm, status: status, position: position, epoch: epoch)
+            }
         }
     }
 
@@ -206,12 +235,14 @@ extension ALSAOutput {
             } catch {
                 lastErrorCode.store(error.code, ordering: .relaxed)
             }
-            var slept: Int64 = 0
-            while slept < backoffMs, runFlag.load(ordering: .acquiring) {
-                usleep(20_000)
-                slept += 20
+            // Every 20 ms, or at once when woken: a cut is served at the position due, as
+            // nothing is in a card to take back.
+            let retryNs = SystemClocks.monotonicNs() + backoffMs * 1_000_000
+            while SystemClocks.monotonicNs() < retryNs, runFlag.load(ordering: .acquiring) {
+                _ = loaxa_wake_wait(wakeFD, 20)
                 position = due()
                 ring.skip(to: position)
+                if claimCut() != nil { finishCut(at: position) }
             }
             backoffMs = min(backoffMs * 2, 2_000)
         }

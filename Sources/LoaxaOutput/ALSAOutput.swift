@@ -1,4 +1,5 @@
 import CALSA
+import CLinux
 import Synchronization
 
 #if canImport(Glibc)
@@ -60,6 +61,8 @@ public struct OutputSettings: Sendable, Hashable {
 /// clock. It never allocates, locks, logs or touches the database in its loop. Device
 /// failures are recovered from there: an underrun restarts the stream (a new clock epoch),
 /// a vanished device is closed and reopened with backoff while the timeline keeps moving.
+/// The renderer can cut the timeline at the earliest frame not yet heard (`cut`), taking
+/// back what the ring and the card still held, and wake the thread (`wake`).
 public final class ALSAOutput: @unchecked Sendable {
     public let settings: OutputSettings
     public let ring: FrameRing
@@ -79,6 +82,18 @@ public final class ALSAOutput: @unchecked Sendable {
     public let lostAtMonoNs = Atomic<Int64>(0)
     /// The timeline position at which playing resumed after the device came back.
     public let resumedAtPosition = Atomic<Int64>(0)
+    /// Cuts served, frames taken back from the card by them, and rewinds the device
+    /// refused or failed (those cuts then start after what the card already held).
+    public let cuts = Atomic<Int64>(0)
+    public let framesRewound = Atomic<Int64>(0)
+    public let rewindFailures = Atomic<Int64>(0)
+
+    /// The eventfd that wakes the audio thread out of its wait (`wake()`).
+    let wakeFD: Int32
+    /// The cut handshake (see `cut`): its state, the frames to keep, and the cut frame.
+    let cutState = Atomic<Int>(CutState.idle)
+    let cutKeep = Atomic<Int>(0)
+    let cutResult = Atomic<Int64>(0)
 
     var pcm: OpaquePointer?
     var grantedPeriod: Int
@@ -100,11 +115,16 @@ public final class ALSAOutput: @unchecked Sendable {
         grantedPeriod = settings.periodFrames
         grantedBuffer = settings.bufferFrames
         grantedWake = settings.wakeFrames
+        wakeFD = loaxa_wake_create()
+        guard wakeFD >= 0 else {
+            throw ALSAError(device: settings.device, function: "eventfd (the audio thread's wake-up)", code: -errno)
+        }
         pcm = try openDevice()
     }
 
     deinit {
         if let pcm { snd_pcm_close(pcm) }
+        if wakeFD >= 0 { close(wakeFD) }
     }
 
     /// The period and buffer sizes the device granted, and the free frames that wake the
@@ -152,6 +172,7 @@ public final class ALSAOutput: @unchecked Sendable {
     /// Stops the audio thread and closes the device.
     public func stop() {
         guard runFlag.exchange(false, ordering: .acquiringAndReleasing) else { return }
+        wake()
         if let thread { pthread_join(thread, nil) }
         thread = nil
         if let pcm {

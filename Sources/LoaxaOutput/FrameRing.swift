@@ -13,7 +13,8 @@ import Glibc
 /// frame the audio thread hands to ALSA. The producer (the renderer) writes frames for
 /// positions at or after `publishedEnd` and publishes them; the consumer (the audio thread)
 /// takes position after position and writes silence for any position the producer has
-/// not published yet, so the card never runs dry and the timeline never shifts.
+/// not published yet, so the card never runs dry and the timeline never shifts. A cut
+/// (`ALSAOutput.cut`) moves both back to the first position not yet heard.
 public final class FrameRing: @unchecked Sendable {
     /// Capacity in frames (a power of two).
     public let capacity: Int
@@ -73,6 +74,15 @@ public final class FrameRing: @unchecked Sendable {
 
     /// Marks positions up to `position` consumed without copying (while the device is gone).
     public func skip(to position: Int64) {
+        consumed.store(position, ordering: .releasing)
+    }
+
+    /// Moves both the consumer and the producer to `position`, at or before the consumer:
+    /// what the producer had written from there on is dropped, and it writes on from
+    /// `position`. Valid only inside `ALSAOutput.cut`'s handshake, where the audio thread
+    /// calls it while the producer waits for the answer, so neither side moves meanwhile.
+    func rewind(to position: Int64) {
+        published.store(position, ordering: .releasing)
         consumed.store(position, ordering: .releasing)
     }
 

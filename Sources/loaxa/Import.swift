@@ -62,26 +62,3 @@ enum Import {
         String(path.dropFirst(root.count + 1)).precomposedStringWithCanonicalMapping
     }
 }
-
-/// Columns of text padded to line up, counting characters as the terminal shows them
-/// (a Vietnamese letter with its marks is one, whether stored composed or not).
-struct TextTable {
-    var header: [String]
-    var rows: [[String]] = []
-
-    init(header: [String]) {
-        self.header = header
-    }
-
-    mutating func add(_ row: [String]) { rows.append(row.map { $0.precomposedStringWithCanonicalMapping }) }
-
-    var text: String {
-        let all = [header] + rows
-        let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-        return all.map { row in
-            row.indices.map { c in
-                c == row.count - 1 ? row[c] : row[c] + String(repeating: " ", count: widths[c] - row[c].count)
-            }.joined(separator: "  ")
-        }.joined(separator: "\n")
-    }
-}

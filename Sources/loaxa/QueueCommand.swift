@@ -83,14 +83,14 @@ struct QueueCommand: ParsableCommand {
                     print("The queue is empty.")
                     return
                 }
-                var table = TextTable(header: ["ID", "PRIORITY", "STATE", "BLOCK", "LENGTH", "EXPIRES", "BY", "SEGMENT"])
+                var rows = [["ID", "PRIORITY", "STATE", "BLOCK", "LENGTH", "EXPIRES", "BY", "SEGMENT"]]
                 for e in entries {
-                    table.add([
+                    rows.append([
                         String(e.id), e.priority, e.state, e.block ?? "-", e.durationMs.map(minutesSeconds) ?? "?",
                         e.expires ?? "-", e.addedBy ?? "-", e.title.map { "\($0) [\(e.media)]" } ?? e.media,
                     ])
                 }
-                print(table.text)
+                print(TextTable.align(rows).joined(separator: "\n"))
             }
         }
     }

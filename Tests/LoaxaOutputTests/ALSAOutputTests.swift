@@ -3,7 +3,9 @@ import LoaxaOutput
 import Testing
 
 /// Points this process's ALSA at the virtual card: `vcard` takes any format, `picky` only
-/// 44.1 kHz stereo. ALSA reads its configuration once per process, so it is set up once.
+/// 44.1 kHz stereo; the cut tests play on `cuta`, `cutb` and `cutc` (each recording to a
+/// capture named after it), `unplugging` (gone while the file `unplugged` exists) and
+/// `plain`. ALSA reads its configuration once per process, so it is set up once.
 let virtualCardConfig: String = {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
@@ -16,6 +18,11 @@ let virtualCardConfig: String = {
         pcm_type.loaxavcard { lib "\(lib)" }
         pcm.vcard { type loaxavcard capture "\(dir)/capture" ppm 2000 }
         pcm.picky { type loaxavcard rates "44100" channels 2 }
+        pcm.cuta { type loaxavcard capture "\(dir)/cuta" }
+        pcm.cutb { type loaxavcard capture "\(dir)/cutb" }
+        pcm.cutc { type loaxavcard capture "\(dir)/cutc" }
+        pcm.unplugging { type loaxavcard vanish_file "\(dir)/unplugged" }
+        pcm.plain { type loaxavcard }
         """.write(toFile: path, atomically: true, encoding: .utf8)
     setenv("ALSA_CONFIG_PATH", path, 1)
     return dir
