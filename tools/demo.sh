@@ -46,17 +46,22 @@ date = $today
 start = $start
 items = [
   { file = "jingles/mo-dau.ogg" },
-  { file = "giao-duc/khong-bo-hoc.opus" },
+  { queue = true },
   { file = "jingles/ket-thuc.ogg" },
 ]
 TOML
 
 "$bin/loaxa" schedule check --config "$state/loaxa.toml"
+"$bin/loaxa" schedule show --config "$state/loaxa.toml"
+echo
 echo "Starting loaxad; the block \"trinh-dien\" airs at $start (Asia/Ho_Chi_Minh)."
 "$bin/loaxad" --config "$state/loaxa.toml" &
 daemon=$!
 trap 'kill $daemon 2>/dev/null || true' EXIT
-sleep 3
+sleep 2
+# The officer queues an announcement: it airs at the block's queue item.
+"$bin/loaxa" queue add giao-duc/khong-bo-hoc.opus --config "$state/loaxa.toml"
+"$bin/loaxa" queue list --config "$state/loaxa.toml"
 "$bin/loaxa" status --config "$state/loaxa.toml" || true
 # Wait for the block to end (the log shows block_ended), at most 100 s.
 for _ in $(seq 1 100); do

@@ -3,8 +3,8 @@ import LoaxaCore
 /// The checks that look at several blocks at once: unique ids, overlaps, and the config's
 /// `[rules]`.
 ///
-/// A block's duration is its `length`, or else the sum of its files' durations (queue and
-/// topic items count as nothing). Times are compared on the station's local clock, so a
+/// A block's duration is its `length`, or else the sum of its files' durations, a topic
+/// item counting as its `count` longest segments (queue items count as nothing). Times are compared on the station's local clock, so a
 /// block that runs past midnight is checked against the next day's blocks too.
 struct ScheduleChecker {
     private static let day: Int64 = 86_400_000_000
@@ -43,10 +43,17 @@ struct ScheduleChecker {
                 duration = length
             } else {
                 fromFiles = true
-                duration = draft.mediaFiles.reduce(0) { sum, path in
+                func length(_ path: String) -> Int64 {
                     if durations[path] == nil { durations[path] = max(mediaDuration(path) ?? 0, 0) }
-                    return sum + durations[path, default: 0]
+                    return durations[path, default: 0]
                 }
+                duration = draft.mediaFiles.reduce(0) { $0 + length($1) }
+                    + draft.topics.reduce(0) { sum, item in
+                        // A topic item lasts as long as its `count` longest segments.
+                        let lengths = TopicFolder.segments(topic: item.topic, mediaFolder: item.mediaFolder) { length($0) }
+                            .compactMap(\.durationMicros).sorted(by: >)
+                        return sum + lengths.prefix(item.count).reduce(0, +)
+                    }
             }
             return Timed(
                 draft: draft, id: id, start: Int64(start) * 1_000_000, duration: duration,

@@ -17,6 +17,9 @@ struct BlockDraft {
     var items: [PlannedItem] = []
     /// Absolute paths of the file items that exist, for their durations.
     var mediaFiles: [String] = []
+    /// The topic items whose folder exists: the block lasts at least their `count` longest
+    /// segments.
+    var topics: [(mediaFolder: String, topic: String, count: Int)] = []
     /// False when the block had any problem of its own.
     var complete = true
 
@@ -275,7 +278,8 @@ struct ScheduleFileParser {
                 }
                 count = n
             }
-            guard checkMedia(topic, at: path.appending("topic"), kind: .folder) != nil else { return nil }
+            guard let folder = checkMedia(topic, at: path.appending("topic"), kind: .folder) else { return nil }
+            if !folder.isEmpty, let media { draft.topics.append((media, topic, count)) }
             return .topic(topic, count: count)
         }
     }

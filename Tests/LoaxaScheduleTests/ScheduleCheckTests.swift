@@ -104,6 +104,22 @@ import Testing
         ])
     }
 
+    /// A topic item lasts as long as its `count` longest segments (SPEC §4).
+    @Test func aTopicItemCountsItsLongestSegments() {
+        let box = Sandbox()
+        box.media("giam-ngheo/a.opus", "giam-ngheo/b.opus", "giam-ngheo/c.opus")
+        box.schedule("a.toml", Self.block("a", "06:00:00", items: "{ topic = \"giam-ngheo\", count = 2 }"))
+        let b = box.schedule("b.toml", Self.block("b", "06:20:00"))
+        // The two longest, 12 + 9 minutes: ends 06:21, after b starts; the 8-minute one does not count.
+        let durations = ["giam-ngheo/a.opus": minutes(9), "giam-ngheo/b.opus": minutes(12), "giam-ngheo/c.opus": minutes(8)]
+        #expect(box.problems(durations: durations) == [
+            "\(b):3: block \"b\" (06:20:00–06:20:00) overlaps block \"a\" (06:00:00–06:21:00, \(box.schedules)/a.toml:3) every day; move one of them or shorten it",
+        ])
+        #expect(box.problems(rules: .init(maxBlockMinutes: 20), durations: durations).contains {
+            $0.contains("too long: its files last 21m")
+        })
+    }
+
     @Test func twoBlocksWithNoDurationAtTheSameTimeOverlap() {
         let box = Sandbox()
         box.schedule("a.toml", Self.block("a", "06:00:00") + Self.block("b", "06:00:00") + Self.block("c", "06:00:01"))
