@@ -84,6 +84,68 @@ final class OggPageReader {
     /// Where in the file the bytes not yet returned as pages begin.
     var position: Int64 { fileOffset - Int64(sync.pointee.fill - sync.pointee.returned) }
 
+    /// Where in the file `page` (the one the last `next()` returned) begins.
+    var pageOffset: Int64 { position - Int64(page.pointee.header_len + page.pointee.body_len) }
+
+    /// Makes `next()` go on from byte `offset`, which should begin a page.
+    func reposition(to offset: Int64) {
+        ogg_sync_reset(sync)
+        fileOffset = offset
+    }
+
+    /// The file's size in bytes; 0 if it cannot be read.
+    var fileSize: Int64 {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int64(info.st_size) : 0
+    }
+
+    /// A page found by `scanGranulePages`: where it begins and what its header says.
+    struct Mark {
+        var offset: Int64
+        var number: Int
+        var granule: Int64
+        var endOfStream: Bool
+    }
+
+    /// Calls `visit` with each page of the logical stream `serial` that has a granule
+    /// position, in file order from byte `offset` on, until `visit` returns false, a page
+    /// begins at or after byte `limit`, or the file ends. Damaged bytes are skipped. Has a
+    /// sync state of its own, so it does not move `next()`.
+    func scanGranulePages(
+        serial: Int32, from offset: Int64, before limit: Int64, _ visit: (Mark) -> Bool
+    ) throws(OggOpusError) {
+        var scan = ogg_sync_state()
+        ogg_sync_init(&scan)
+        defer { ogg_sync_clear(&scan) }
+        var candidate = ogg_page()
+        // `cursor` is where the bytes libogg has not yet looked at begin; `end` where the
+        // bytes read so far end.
+        var cursor = offset
+        var end = offset
+        while cursor < limit {
+            let skipped = ogg_sync_pageseek(&scan, &candidate)
+            if skipped < 0 {
+                cursor -= Int64(skipped)
+                continue
+            }
+            if skipped > 0 {
+                let mark = Mark(
+                    offset: cursor, number: ogg_page_pageno(&candidate), granule: ogg_page_granulepos(&candidate),
+                    endOfStream: ogg_page_eos(&candidate) != 0)
+                cursor += Int64(skipped)
+                if ogg_page_serialno(&candidate) == serial, mark.granule >= 0, !visit(mark) { return }
+                continue
+            }
+            guard let buffer = ogg_sync_buffer(&scan, Self.chunkBytes) else {
+                throw OggOpusError("out of memory for the Ogg sync buffer")
+            }
+            let n = readFully(into: buffer, count: Self.chunkBytes, at: end)
+            if n == 0 { return }
+            ogg_sync_wrote(&scan, n)
+            end += Int64(n)
+        }
+    }
+
     /// The granule position of the last page of the logical stream `serial` that has one,
     /// found by reading the file backwards from its end in blocks (usually only the last
     /// one); nil if there is none or the file cannot be read. Does not move `next()`.

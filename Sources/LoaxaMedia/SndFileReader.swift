@@ -1,15 +1,23 @@
 import CSndFile
 
 /// Decodes a file through libsndfile: every format Loaxa takes except Ogg Opus, which
-/// `OggOpusReader` decodes.
+/// `OggOpusReader` decodes. A regular file is read through `SndFileSource`'s buffer.
 final class SndFileReader {
     let path: String
     let info: AudioFileInfo
     private let handle: OpaquePointer
+    /// What libsndfile reads the file through (nil: its own I/O, for a pipe); released
+    /// after the handle is closed.
+    private let source: SndFileSource?
+    /// Whether libsndfile can seek in the file: it can in every regular file of the formats
+    /// Loaxa takes, not in a pipe.
+    private let seekable: Bool
 
     init(path: String) throws(MediaError) {
         var sfinfo = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &sfinfo) else {
+        let source = try SndFileSource(path: path)
+        let opened = if let source { source.openWithSndFile(&sfinfo) } else { sf_open(path, Int32(SFM_READ), &sfinfo) }
+        guard let handle = opened else {
             let reason = String(cString: sf_strerror(nil))
             throw MediaError(path: path, message: "cannot decode: \(reason)")
         }
@@ -18,7 +26,9 @@ final class SndFileReader {
             throw MediaError(path: path, message: "cannot decode: no sample rate or channels in the header")
         }
         self.handle = handle
+        self.source = source
         self.path = path
+        seekable = sfinfo.seekable != 0
         var title: String?
         if let t = sf_get_string(handle, Int32(SF_STR_TITLE)) {
             let s = String(cString: t)
@@ -37,7 +47,31 @@ final class SndFileReader {
         if n < 0 || (n == 0 && sf_error(handle) != 0) {
             throw MediaError(path: path, message: "decode error: \(String(cString: sf_strerror(handle)))")
         }
+        // A failed read looks like the end of the file to libsndfile.
+        if n < frames, let reason = source?.readError {
+            throw MediaError(path: path, message: "decode error: \(reason)")
+        }
         return Int(n)
+    }
+
+    /// Moves to frame `frame` with `sf_seek`, as far as libsndfile allows, so that the next
+    /// `read` returns that frame; returns the frame reached. That is `frame`, or less when
+    /// the file cannot seek (0: it has not moved) or `frame` lies past the header's frame
+    /// count, which libsndfile refuses (the header's count, then); the caller decodes and
+    /// discards the rest. WAV and FLAC land on the exact sample; libsndfile decodes MP3
+    /// (mpg123) and Ogg Vorbis from a nearby frame or page up to it. For MP3 mpg123 walks
+    /// through the headers of every frame before it, which `SndFileSource` makes cheap.
+    func seek(toFrame frame: Int64) throws(MediaError) -> Int64 {
+        let target = min(frame, info.headerFrames)
+        guard seekable, target > 0 else { return 0 }
+        let reached = sf_seek(handle, sf_count_t(target), Int32(SF_SEEK_SET))
+        guard reached < 0 else { return Int64(reached) }
+        // Where it stopped is unknown: start again from the first frame.
+        let reason = String(cString: sf_strerror(handle))
+        guard sf_seek(handle, 0, Int32(SF_SEEK_SET)) == 0 else {
+            throw MediaError(path: path, message: "cannot seek to frame \(frame): \(reason)")
+        }
+        return 0
     }
 
     static func formatName(_ format: Int32) -> String {
