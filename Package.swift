@@ -67,6 +67,9 @@ let package = Package(
         .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
         .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
+        .testTarget(
+            name: "LoaxaDaemonTests",
+            dependencies: ["LoaxaDaemon", "LoaxaCore", "LoaxaStore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "LoaxaIntegrationTests", dependencies: ["LoaxaCore", "LoaxaControl"]),
     ]
 )

@@ -113,11 +113,13 @@ extension Renderer {
             if let cut {
                 switch resumePolicy {
                 case .resume:
+                    let offset = cut.airing.offset + cutFrame - cut.airing.startFrame
                     interjections.append(Interjection(
-                        item: cut.airing.item, offset: cut.airing.offset + cutFrame - cut.airing.startFrame,
-                        step: cut.airing.step))
+                        item: cut.airing.item, offset: offset, step: cut.airing.step,
+                        why: "resumed after the emergency broadcast, \(offset * 1000 / Int64(rate)) ms into the segment"))
                 case .restart:
-                    interjections.append(Interjection(item: cut.airing.item, step: cut.airing.step))
+                    interjections.append(Interjection(
+                        item: cut.airing.item, step: cut.airing.step, why: "restarted from its beginning after the emergency broadcast"))
                 case .skip:
                     break
                 }

@@ -87,6 +87,8 @@ final class Renderer: @unchecked Sendable {
         var step: Int?
         /// An emergency is not held to the block's length.
         var exemptFromLength = false
+        /// Why it airs again, for the log ("resumed after the emergency broadcast, …").
+        var why: String?
     }
 
     var run: BlockRun?
@@ -390,7 +392,7 @@ final class Renderer: @unchecked Sendable {
         while !block.interjections.isEmpty {
             let next = block.interjections.removeFirst()
             if start(
-                next.item, at: frame, offset: next.offset, converter: next.converter, step: next.step,
+                next.item, at: frame, offset: next.offset, why: next.why, converter: next.converter, step: next.step,
                 exemptFromLength: next.exemptFromLength, model: model, in: &block, declined: &declined)
             {
                 return true
@@ -433,7 +435,7 @@ final class Renderer: @unchecked Sendable {
     /// Starts `item` at `frame` as the block's segment; false, with the reason logged, when
     /// it cannot air. A queued entry that turns out not to fit goes back to the queue.
     private func start(
-        _ item: PreparedItem, at frame: Int64, offset: Int64 = 0, converter opened: SegmentConverter? = nil,
+        _ item: PreparedItem, at frame: Int64, offset: Int64 = 0, why: String? = nil, converter opened: SegmentConverter? = nil,
         step: Int? = nil, exemptFromLength: Bool = false, model: FrameClockModel, in block: inout BlockRun,
         declined: inout Set<Int64>
     ) -> Bool {
@@ -482,8 +484,8 @@ final class Renderer: @unchecked Sendable {
         base.scheduledAt = planned
         base.plannedMs = converter.estimatedFrames * 1000 / Int64(rate)
         base.detail = item.gainNote
-        if offset > 0 {
-            base.detail = (base.detail.map { $0 + "; " } ?? "") + "joined \(offset * 1000 / Int64(rate)) ms into the segment"
+        if let note = why ?? (offset > 0 ? "joined late, \(offset * 1000 / Int64(rate)) ms into the segment" : nil) {
+            base.detail = (base.detail.map { $0 + "; " } ?? "") + note
         }
         record(base)
         base.detail = nil

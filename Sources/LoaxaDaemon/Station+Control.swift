@@ -93,7 +93,12 @@ extension Station {
             media: media, approvedBy: user, detail: what + " (queue entry \(entry.id))"))
         guard priority == .emergency else {
             queue.add(entry)
-            return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what)", queue: [report(entry)])
+            var message = "queue entry \(entry.id): \(what)"
+            let hasQueueStep = setup.schedule.blocks.contains { $0.items.contains(.queue) }
+            if priority == .normal && blockID == nil && !hasQueueStep {
+                message += ". Note: no block has a { queue = true } item, so it waits until a schedule has one"
+            }
+            return ControlResponse(ok: true, message: message, queue: [report(entry)])
         }
         // An emergency is prepared here and now: the file's hash comes from the CLI when it
         // sent one, its loudness from the cache or the CLI's measurement.
