@@ -1,7 +1,4 @@
 #pragma once
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE  /* struct ucred */
-#endif
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/mman.h>
@@ -18,9 +15,18 @@ static inline int loaxa_set_thread_name(const char *name) {
 #include <sys/socket.h>
 #include <sys/timex.h>
 
+/// The credentials SO_PEERCRED fills in: the layout of glibc's `struct ucred`, which is
+/// declared only under _GNU_SOURCE (defining that here would change how other modules
+/// see the system headers).
+struct loaxa_ucred {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
+
 /// The uid of the process at the other end of a Unix socket (SO_PEERCRED), or -1.
 static inline long long loaxa_peer_uid(int fd) {
-    struct ucred cred;
+    struct loaxa_ucred cred;
     socklen_t length = sizeof cred;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return -1;
     return (long long)cred.uid;

@@ -60,8 +60,10 @@ struct ScheduleCommand: ParsableCommand {
                 Topic items show the segments the rotation would pick, from the airplay log when there \
                 is one (read only: the daemon need not run); days after today follow the rotation on \
                 from today. Files that are missing or cannot be read are marked, and so are items that \
-                would not fit in their block ("block full"). Queued segments are not shown: a queue item \
-                reads "(operator queue)". A block that runs past midnight belongs to the day it starts.
+                would not fit in their block ("block full"). For today, the segments waiting in the \
+                operator queue are placed at the queue items they would air at, when the daemon is \
+                running; otherwise a queue item reads "(operator queue)". A block that runs past \
+                midnight belongs to the day it starts.
                 Exits 0 when shown, 1 when the config or the schedules have problems.
                 Examples:
                   loaxa schedule show --config /etc/loaxa/loaxa.toml
@@ -102,7 +104,9 @@ struct ScheduleCommand: ParsableCommand {
             let day = date.flatMap(CivilDate.init) ?? today
             let media = TimelineMedia.folder(setup.config.paths.media) { headers.durationMicros($0) }
             let lastAired = lastAired(before: day, today: today, setup: setup, media: media)
-            var timeline = setup.schedule.timeline(on: day, zone: zone, media: media, lastAired: lastAired)
+            var timeline = setup.schedule.timeline(
+                on: day, zone: zone, media: media, lastAired: lastAired,
+                queue: day == today ? waitingQueue(setup.config) : [])
             for b in timeline.blocks.indices {
                 for e in timeline.blocks[b].entries.indices {
                     let entry = timeline.blocks[b].entries[e]
@@ -122,6 +126,16 @@ struct ScheduleCommand: ParsableCommand {
         /// When each segment last aired before `day`: the log's airings up to the start of
         /// `day` (of today, for a later day), then the rotation followed from today to `day`.
         /// With no log, or one that cannot be read, nothing has aired.
+        /// The normal entries waiting in the running daemon's queue; none when it does not
+        /// answer (the timeline is shown all the same).
+        func waitingQueue(_ config: StationConfig) -> [QueuedSegment] {
+            guard let response = try? ControlClient.send(ControlRequest(command: "queue-list"), to: config.paths.socket)
+            else { return [] }
+            return (response.queue ?? []).filter { $0.priority == "normal" && $0.state == "waiting" }.map {
+                QueuedSegment(media: $0.media, title: $0.title, durationMicros: ($0.durationMs ?? 0) * 1000, blockID: $0.block)
+            }
+        }
+
         func lastAired(
             before day: CivilDate, today: CivilDate, setup: StationSetup, media: TimelineMedia
         ) -> [String: WallTime] {

@@ -44,6 +44,9 @@ import Testing
         let waiting = try JSONDecoder().decode([QueueListEntry].self, from: Data(listed.stdout.utf8))
         #expect(waiting.map(\.media) == ["test/speech-noise-22k.wav", "test/quiet-noise-44k.wav"], "\(listed.stdout)")
         #expect(waiting.allSatisfy { $0.added_by == user })
+        // Today's timeline places the waiting entries at the block's queue item.
+        let shown = try station.loaxa(["schedule", "show", "--json"])
+        #expect(shown.status == 0 && shown.stdout.contains("test/speech-noise-22k.wav"), "\(shown.stdout)")
 
         // One second into the block's first file, a priority entry: it airs as that file ends.
         while WallTime.now() < start + 1_000_000 { usleep(50_000) }
