@@ -56,6 +56,30 @@ import Testing
         #expect(latency >= 0 && latency <= 50, "emergency latency \(latency) ms")
     }
 
+    /// `resume_after_emergency = "restart"` airs the cut segment again from its start;
+    /// `"skip"` drops it, and the block goes on with its next item.
+    @Test(arguments: ["restart", "skip"])
+    func whatTheEmergencyCutRestartsOrIsDropped(policy: String) throws {
+        let station = try station(extra: "[playout]\nresume_after_emergency = \"\(policy)\"")
+        let start = WallTime(seconds: WallTime.now().microseconds / 1_000_000 + 7)
+        try station.writeBlock(id: "sang", start: start, files: ["speech-noise-22k.wav", "chirp-48k.flac"])
+        let daemon = try station.startDaemon()
+        try station.waitUntilReady(daemon)
+        while WallTime.now() < start + 1_500_000 { usleep(20_000) }
+        #expect(try station.loaxa(["queue", "add", "test/noise-speech.opus", "--priority", "emergency"]).status == 0)
+        while WallTime.now() < start + 13_000_000 && daemon.isRunning { usleep(200_000) }
+        station.stop(daemon)
+
+        let records = try station.exportedRecords()
+        let summary = records.map { "\($0.media) \($0.source) \($0.outcome ?? "-") \($0.played_ms ?? 0)" }
+        let expected = policy == "restart"
+            ? ["test/speech-noise-22k.wav interrupted", "test/noise-speech.opus completed",
+               "test/speech-noise-22k.wav completed", "test/chirp-48k.flac completed"]
+            : ["test/speech-noise-22k.wav interrupted", "test/noise-speech.opus completed", "test/chirp-48k.flac completed"]
+        #expect(records.map { "\($0.media) \($0.outcome ?? "-")" } == expected, "\(summary)")
+        if policy == "restart" { #expect(records.count == 4 && records[2].played_ms == 4000, "\(summary)") }
+    }
+
     @Test func outsideABlockTheAmplifierComesOnFirst() throws {
         let marks = NSTemporaryDirectory() + "loaxa-marks-\(UUID().uuidString.prefix(8))"
         let station = try station(extra: """
