@@ -118,10 +118,16 @@ static inline int loaxa_wake_clear(int fd) {
 /// signalled. Returns 1 when the device has room, 2 when woken (the eventfd is cleared),
 /// 0 on timeout, or a negative errno as snd_pcm_wait (-EPIPE, -ESTRPIPE, -ENODEV, ...).
 /// The descriptors live on the stack: nothing is allocated.
-static inline int loaxa_pcm_wait_or_wake(snd_pcm_t *pcm, snd_pcm_uframes_t avail_min, int wakefd,
-                                         int timeout_ms) {
+///
+/// `known_avail` is the caller's count of free frames as of its last
+/// snd_pcm_avail_update, less what it has written since (the pointer only moves on, so
+/// there are at least that many), as snd_pcm_wait uses alsa-lib's cached pointer: when it
+/// already reaches `avail_min` there is no wait, and the device is not asked again. A
+/// negative value means unknown: the device is asked.
+static inline int loaxa_pcm_wait_or_wake(snd_pcm_t *pcm, snd_pcm_sframes_t known_avail,
+                                         snd_pcm_uframes_t avail_min, int wakefd, int timeout_ms) {
     struct pollfd fds[LOAXA_PCM_MAX_POLLFDS + 1];
-    snd_pcm_sframes_t avail = snd_pcm_avail_update(pcm);
+    snd_pcm_sframes_t avail = known_avail >= 0 ? known_avail : snd_pcm_avail_update(pcm);
     if (avail < 0) return (int)avail;
     if ((snd_pcm_uframes_t)avail >= avail_min) return loaxa_pcm_state_error(pcm, 1);
     int n = snd_pcm_poll_descriptors_count(pcm);

@@ -39,6 +39,8 @@ final class OperatorQueue: @unchecked Sendable {
     let log: AirplayLog
     let logger: Logger
     let record: @Sendable (AirplayEvent) -> Void
+    /// A file's length from its header, by its path relative to the media folder.
+    let duration: @Sendable (String) -> Int64?
     /// Prepares an entry's file (hash, title, gain); slow for a long file.
     let prepare: @Sendable (QueueEntry) -> PreparedItem
     private let entries = Mutex<[Entry]>([])
@@ -55,8 +57,6 @@ final class OperatorQueue: @unchecked Sendable {
         self.prepare = prepare
         self.duration = duration
     }
-
-    let duration: @Sendable (String) -> Int64?
 
     /// Loads the entries still waiting, and those that were airing when the daemon last
     /// stopped (cut by a restart or a power cut: they wait again), and prepares them.

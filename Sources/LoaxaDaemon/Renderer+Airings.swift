@@ -184,7 +184,7 @@ extension Renderer {
         }
     }
 
-    private func ended(_ airing: Airing, at: WallTime, outcome: SegmentOutcome, played: Int64, reason: String?) -> AirplayEvent {
+    func ended(_ airing: Airing, at: WallTime, outcome: SegmentOutcome, played: Int64, reason: String?) -> AirplayEvent {
         var event = airing.base
         event.kind = .segmentEnded
         event.at = at

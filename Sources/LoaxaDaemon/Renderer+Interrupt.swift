@@ -80,12 +80,7 @@ extension Renderer {
             let planned = plannedTime(ofFrame: cutFrame, in: block)
             while block.nextItem < block.prepared.steps.count {
                 if case .play(let item) = block.prepared.steps[block.nextItem] {
-                    var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
-                    event.segment = UUID().uuidString.lowercased()
-                    event.scheduledAt = planned
-                    event.outcome = .skipped
-                    event.reason = reason
-                    record(event)
+                    recordSkipped(item, of: block.prepared.block, at: planned, reason: reason)
                 }
                 block.nextItem += 1
             }
@@ -141,15 +136,7 @@ extension Renderer {
         let at = wallTime(ofFrame: frame, model)
         for (key, airing) in airings {
             if airing.startFrame >= frame {
-                var event = airing.base
-                event.kind = .segmentEnded
-                event.at = at
-                event.outcome = .notAired
-                event.reason = "replaced before it aired: \(reason)"
-                event.playedFrames = 0
-                event.deviceRate = rate
-                event.underruns = 0
-                record(event)
+                record(ended(airing, at: at, outcome: .notAired, played: 0, reason: "replaced before it aired: \(reason)"))
                 if let id = airing.queueID { queue?.finished(id: id, aired: false, note: nil) }
                 if let step = airing.step { redo[airing.blockKey] = min(redo[airing.blockKey] ?? step, step) }
                 airings.removeValue(forKey: key)

@@ -359,12 +359,9 @@ final class Renderer: @unchecked Sendable {
             let frames = (micros ?? 0) * Int64(rate) / 1_000_000
             if virtual + frames <= frame {
                 block.nextItem += 1
-                var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: plannedTime(ofFrame: virtual, in: block))
-                event.segment = UUID().uuidString.lowercased()
-                event.scheduledAt = event.at
-                event.outcome = .skipped
-                event.reason = item.problem ?? "its time passed while the station was not airing (the block was joined late)"
-                record(event)
+                recordSkipped(
+                    item, of: block.prepared.block, at: plannedTime(ofFrame: virtual, in: block),
+                    reason: item.problem ?? "its time passed while the station was not airing (the block was joined late)")
                 virtual += frames
                 continue
             }
@@ -443,12 +440,7 @@ final class Renderer: @unchecked Sendable {
         // starts part-way through).
         let planned = plannedTime(ofFrame: frame - offset, in: block)
         func skip(_ reason: String) {
-            var event = itemEvent(.segmentSkipped, item, block.prepared.block, at: planned)
-            event.segment = UUID().uuidString.lowercased()
-            event.scheduledAt = planned
-            event.outcome = .skipped
-            event.reason = reason
-            record(event)
+            recordSkipped(item, of: block.prepared.block, at: planned, reason: reason)
             if let id = item.queueID { queue?.finished(id: id, aired: true, note: "skipped: \(reason)") }
         }
         if let problem = item.problem {
@@ -531,6 +523,16 @@ final class Renderer: @unchecked Sendable {
         AirplayEvent(
             kind: kind, at: at, blockID: block.id, source: item.source, media: item.media, title: item.title,
             topic: item.topic, sha256: item.sha256, approvedBy: item.approvedBy)
+    }
+
+    /// Logs that `item` of `block`, due at `planned`, was not started, and why.
+    func recordSkipped(_ item: PreparedItem, of block: PlannedBlock, at planned: WallTime, reason: String) {
+        var event = itemEvent(.segmentSkipped, item, block, at: planned)
+        event.segment = UUID().uuidString.lowercased()
+        event.scheduledAt = planned
+        event.outcome = .skipped
+        event.reason = reason
+        record(event)
     }
 
     /// Where the block's timeline puts `frame`: its scheduled start plus the frames before.

@@ -106,18 +106,9 @@ extension Station {
         let given: Loudness? = arguments["lufs"].flatMap(Double.init).flatMap { lufs in
             arguments["dbtp"].flatMap(Double.init).map { Loudness(integratedLUFS: lufs, truePeakDBTP: $0) }
         }
-        let cached = loudnessLookup
-        let log = self.log
         var item = PreparedBlock.prepare(
             media: media, mediaRoot: config.paths.media, source: .emergency, targetLUFS: config.output.loudnessTargetLUFS,
-            loudness: { sha, path in
-                if let c = try? log.loudness(sha256: sha) { return Loudness(integratedLUFS: c.integrated, truePeakDBTP: c.truePeak) }
-                if let given {
-                    try? log.storeLoudness(sha256: sha, integrated: given.integratedLUFS, truePeak: given.truePeakDBTP)
-                    return given
-                }
-                return cached(sha, path)
-            }, sha256: arguments["sha256"])
+            loudness: Self.loudnessLookup(log: log, logger: logger, given: given), sha256: arguments["sha256"])
         item.queueID = entry.id
         item.approvedBy = user
         queue.add(entry, prepared: item)

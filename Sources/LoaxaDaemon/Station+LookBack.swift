@@ -82,15 +82,11 @@ extension Station {
         }
     }
 
-    /// How long a block lasts: its `length`, else its files' lengths (queue and topic
-    /// items count as nothing).
+    /// How long a block lasts: its `length`, else as long as its items.
     func estimatedLength(_ block: PlannedBlock) -> Int64 {
-        if let length = block.lengthMicros { return length }
-        let root = setup.config.paths.media
-        return block.items.reduce(0) { sum, item in
-            guard case .file(let rel) = item else { return sum }
-            return sum + (MediaDuration.headerMicros((root as NSString).appendingPathComponent(rel)) ?? 0)
-        }
+        block.lengthMicros
+            ?? PlannedItem.nominalMicros(
+                of: block.items, mediaFolder: setup.config.paths.media, duration: MediaDuration.headerMicros)
     }
 }
 

@@ -238,13 +238,16 @@ public final class Station: @unchecked Sendable {
     /// Loudness by content hash: from the log's cache, else measured once and cached.
     var loudnessLookup: LoudnessLookup { Self.loudnessLookup(log: log, logger: logger) }
 
-    static func loudnessLookup(log: AirplayLog, logger: Logger) -> LoudnessLookup {
+    ///
+    /// - Parameter given: a measurement made elsewhere (the CLI measures an emergency before
+    ///   sending it), taken and cached instead of measuring again.
+    static func loudnessLookup(log: AirplayLog, logger: Logger, given: Loudness? = nil) -> LoudnessLookup {
         { sha256, path in
             if let cached = try? log.loudness(sha256: sha256) {
                 return Loudness(integratedLUFS: cached.integrated, truePeakDBTP: cached.truePeak)
             }
             do {
-                let measured = try LoudnessAnalyzer.measure(path: path)
+                let measured = try given ?? LoudnessAnalyzer.measure(path: path)
                 try? log.storeLoudness(sha256: sha256, integrated: measured.integratedLUFS, truePeak: measured.truePeakDBTP)
                 return measured
             } catch {

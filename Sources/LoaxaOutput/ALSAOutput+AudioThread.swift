@@ -67,11 +67,15 @@ extension ALSAOutput {
         var denseUntilNs: Int64 = 0
         var availMin = grantedWake
         var refill = Refill(period: period, rate: settings.rate, silenceLimit: grantedBuffer)
+        // Free frames in the card as of the last pointer read, less what was written since;
+        // -1 when not known (a new stream, a cut, an error).
+        var knownAvail = -1
         stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
         defer { setThreadName("loaxa-audio-end") }
 
         while runFlag.load(ordering: .acquiring) {
             guard let pcm else {
+                knownAvail = -1
                 refill.stop()
                 position = waitForDevice(from: position)
                 epoch += 1
@@ -79,6 +83,7 @@ extension ALSAOutput {
             }
             if let keep = claimCut() {
                 position = serveCut(pcm, keep: keep, position: position, refill: &refill)
+                knownAvail = -1
             }
             if epoch != denseEpoch {
                 denseEpoch = epoch
@@ -96,7 +101,8 @@ extension ALSAOutput {
             let waited =
                 refilling
                 ? loaxa_wake_wait(wakeFD, refill.timeoutMs(nowNs: SystemClocks.monotonicNs()))
-                : loaxa_pcm_wait_or_wake(pcm, snd_pcm_uframes_t(availMin), wakeFD, 500)
+                : loaxa_pcm_wait_or_wake(pcm, snd_pcm_sframes_t(knownAvail), snd_pcm_uframes_t(availMin), wakeFD, 500)
+            knownAvail = -1
             if waited < 0 {
                 refill.stop()
                 recoverOrLose(pcm, code: Int32(waited), epoch: &epoch)
@@ -134,6 +140,7 @@ extension ALSAOutput {
                 position += Int64(frames)
                 if done < frames { continue }
             }
+            knownAvail = avail - frames
             // One position report per wake-up: the thread wakes at a period boundary, when a
             // card that moves its position once a period has just moved it. Refilling, it
             // wakes at any moment, and reports nothing.

@@ -43,17 +43,12 @@ struct ScheduleChecker {
                 duration = length
             } else {
                 fromFiles = true
-                func length(_ path: String) -> Int64 {
-                    if durations[path] == nil { durations[path] = max(mediaDuration(path) ?? 0, 0) }
-                    return durations[path, default: 0]
-                }
-                duration = draft.mediaFiles.reduce(0) { $0 + length($1) }
-                    + draft.topics.reduce(0) { sum, item in
-                        // A topic item lasts as long as its `count` longest segments.
-                        let lengths = TopicFolder.segments(topic: item.topic, mediaFolder: item.mediaFolder) { length($0) }
-                            .compactMap(\.durationMicros).sorted(by: >)
-                        return sum + lengths.prefix(item.count).reduce(0, +)
+                duration = draft.mediaFolder.map { folder in
+                    PlannedItem.nominalMicros(of: draft.items, mediaFolder: folder) { path in
+                        if durations[path] == nil { durations[path] = max(mediaDuration(path) ?? 0, 0) }
+                        return durations[path]
                     }
+                } ?? 0
             }
             return Timed(
                 draft: draft, id: id, start: Int64(start) * 1_000_000, duration: duration,

@@ -15,11 +15,8 @@ struct BlockDraft {
     var lengthLine: Int
     var recurrence: BlockRecurrence?
     var items: [PlannedItem] = []
-    /// Absolute paths of the file items that exist, for their durations.
-    var mediaFiles: [String] = []
-    /// The topic items whose folder exists: the block lasts at least their `count` longest
-    /// segments.
-    var topics: [(mediaFolder: String, topic: String, count: Int)] = []
+    /// The media folder, when it exists: where the items' lengths are found.
+    var mediaFolder: String?
     /// False when the block had any problem of its own.
     var complete = true
 
@@ -87,6 +84,7 @@ struct ScheduleFileParser {
         var draft = BlockDraft(
             file: reader.file, line: reader.line(path), idLine: reader.line(path.appending("id")),
             startLine: reader.line(path.appending("start")), lengthLine: reader.line(path.appending("length")))
+        draft.mediaFolder = media
 
         if let id = reader.string(table, "id", at: path, label: "id", required: true) {
             if let problem = Self.idProblem(id) {
@@ -254,8 +252,7 @@ struct ScheduleFileParser {
         switch kind {
         case "file":
             guard let file = reader.string(item, "file", at: path, label: "file") else { return nil }
-            guard let absolute = checkMedia(file, at: path.appending("file"), kind: .file) else { return nil }
-            if !absolute.isEmpty { draft.mediaFiles.append(absolute) }
+            guard checkMedia(file, at: path.appending("file"), kind: .file) else { return nil }
             return .file(file)
         case "queue":
             guard let queue = reader.bool(item, "queue", at: path, label: "queue") else { return nil }
@@ -278,35 +275,34 @@ struct ScheduleFileParser {
                 }
                 count = n
             }
-            guard let folder = checkMedia(topic, at: path.appending("topic"), kind: .folder) else { return nil }
-            if !folder.isEmpty, let media { draft.topics.append((media, topic, count)) }
+            guard checkMedia(topic, at: path.appending("topic"), kind: .folder) else { return nil }
             return .topic(topic, count: count)
         }
     }
 
     /// Checks that `name` is a file (or, for topics, a folder) inside the media folder;
-    /// returns its absolute path ("" when it is missing: the item stays, see
-    /// `Diagnostic.isMissingMedia`), nil on a problem that makes the item unusable.
-    private mutating func checkMedia(_ name: String, at path: TOMLKeyPath, kind: LocalPath.Kind) -> String? {
+    /// false on a problem that makes the item unusable. A missing file or folder is
+    /// reported but leaves the item usable (see `Diagnostic.isMissingMedia`).
+    private mutating func checkMedia(_ name: String, at path: TOMLKeyPath, kind: LocalPath.Kind) -> Bool {
         let key = kind == .file ? "file" : "topic"
         guard !name.isEmpty else {
             reader.report(path, "\(key) is empty; give a path inside the media folder")
-            return nil
+            return false
         }
         guard let media else {
             // The media folder is missing; that is reported once, not for every item.
-            return ""
+            return true
         }
         guard let absolute = LocalPath.inside(media, name) else {
             reader.report(path, "\(key) \(quoted(name)) is outside the media folder; give a path relative to \(media)")
-            return nil
+            return false
         }
         switch (LocalPath.kind(absolute), kind) {
         case (.file, .file), (.folder, .folder):
-            return absolute
+            return true
         case (.missing, .file):
             reader.reportMissingMedia(path, "file \(quoted(name)) not found in the media folder (\(absolute))")
-            return ""
+            return true
         case (.folder, _):
             reader.report(path, "file \(quoted(name)) is a folder; name an audio file, or use { topic = \(quoted(name)) }")
         case (.missing, _):
@@ -314,13 +310,13 @@ struct ScheduleFileParser {
                 path,
                 "topic \(quoted(name)) has no folder \(absolute); "
                     + "create it and put the topic's segments in it")
-            return ""
+            return true
         case (.file, _):
             reader.report(
                 path,
                 "topic \(quoted(name)) is a file, not a folder (\(absolute)); "
                     + "a topic is a folder of segments")
         }
-        return nil
+        return false
     }
 }

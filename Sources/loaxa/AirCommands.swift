@@ -10,11 +10,7 @@ struct SkipCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
-        let config = try options.loadConfig()
-        let response = try askDaemon(ControlRequest(command: "skip"), config: config)
-        try finish(response, json: false) { print($0.message ?? "skipped") }
-    }
+    func run() throws { try act("skip", options) }
 }
 
 struct StopCommand: ParsableCommand {
@@ -24,9 +20,11 @@ struct StopCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    func run() throws {
-        let config = try options.loadConfig()
-        let response = try askDaemon(ControlRequest(command: "stop"), config: config)
-        try finish(response, json: false) { print($0.message ?? "stopped") }
-    }
+    func run() throws { try act("stop", options) }
+}
+
+/// Sends `command` to the daemon and prints what it did (exit 1 when it refused).
+private func act(_ command: String, _ options: ConfigOption) throws {
+    let response = try askDaemon(ControlRequest(command: command), config: try options.loadConfig())
+    try finish(response, json: false) { print($0.message ?? command) }
 }

@@ -13,17 +13,7 @@ import Testing
             for sub in ["schedules", "media/jingles", "media/giam-ngheo/2024"] {
                 try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
             }
-            try """
-            [station]
-            name = "Đài truyền thanh xã thử nghiệm"
-            timezone = "Asia/Ho_Chi_Minh"
-
-            [paths]
-            media = "media"
-            schedules = "schedules"
-            database = "var/loaxa.sqlite"
-            socket = "var/loaxa.sock"
-            """.write(toFile: dir + "/loaxa.toml", atomically: true, encoding: .utf8)
+            try TestStation.configText().write(toFile: dir + "/loaxa.toml", atomically: true, encoding: .utf8)
             try schedule.write(toFile: dir + "/schedules/daily.toml", atomically: true, encoding: .utf8)
         }
 

@@ -66,7 +66,13 @@ struct TestStation {
     var capturePrefix: String { dir + "/capture" }
 
     func writeConfig(device: String = "vcard", rate: Int = 48000, channels: Int = 2, extra: String = "") throws {
-        try """
+        try Self.configText(device: device, rate: rate, channels: channels, extra: extra)
+            .write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// A test station's loaxa.toml: state under var/, media and schedules beside it.
+    static func configText(device: String = "vcard", rate: Int = 48000, channels: Int = 2, extra: String = "") -> String {
+        """
             [station]
             name = "Đài truyền thanh xã thử nghiệm"
             timezone = "Asia/Ho_Chi_Minh"
@@ -83,7 +89,7 @@ struct TestStation {
             channels = \(channels)
 
             \(extra)
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            """
     }
 
     /// Copies a test-audio file into media/test/, or into `as` (a path under media/).
