@@ -169,7 +169,11 @@ final class Renderer: @unchecked Sendable {
     private func loop() {
         var pace = TakePace(rate: rate)
         while running.load(ordering: .acquiring) {
+            // When the next milestone's frame leaves the card: its event (and the after_block
+            // hook a block's end runs) should not wait out a whole half-second sleep.
+            var nextMilestoneNs: Int64?
             if let model = output.clock.update() {
+                defer { nextMilestoneNs = milestones.first.map { model.monoNs(atFrame: $0.frame) } }
                 let nowFrame = model.frame(atMonoNs: SystemClocks.monotonicNs())
                 watchDevice(model: model)
                 fireMilestones(upTo: nowFrame, model: model)
@@ -186,8 +190,11 @@ final class Renderer: @unchecked Sendable {
             }
             // Sleep while the card plays half the look-ahead (half a second): every wake-up
             // costs a context switch, which is most of an idle daemon's CPU.
-            let ms = pace.sleepMs(consumed: output.ring.consumedPosition, nowNs: SystemClocks.monotonicNs(),
-                                  halfLookahead: lookaheadFrames / 2)
+            let nowNs = SystemClocks.monotonicNs()
+            var ms = pace.sleepMs(consumed: output.ring.consumedPosition, nowNs: nowNs, halfLookahead: lookaheadFrames / 2)
+            if let due = nextMilestoneNs {
+                ms = min(ms, max(TakePace.minMs, Int((due - nowNs) / 1_000_000) + 1))
+            }
             _ = wake.wait(timeout: .now() + .milliseconds(ms))
         }
     }
