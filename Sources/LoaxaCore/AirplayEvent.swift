@@ -25,6 +25,14 @@ public enum AirplayEventKind: String, Sendable, Codable, CaseIterable {
     /// An operator acted through the CLI (queued, removed, skipped, stopped, reloaded);
     /// `approvedBy` names the operator, `detail` says what was done.
     case operatorAction = "operator_action"
+    /// A segment's content (`sha256`) was approved for broadcast. `approvedBy` names who
+    /// approved it (the leader's name as typed), `media`, `title` and `sha256` say what,
+    /// `detail` says which operator account did it.
+    case mediaApproved = "media_approved"
+    /// A segment's approval was withdrawn. The fields are as for `mediaApproved`:
+    /// `approvedBy` names who had approved it, `media`, `title` and `sha256` say what,
+    /// `detail` says which operator account did it.
+    case mediaUnapproved = "media_unapproved"
 }
 
 /// One event of the airplay log.
@@ -57,6 +65,8 @@ public struct AirplayEvent: Hashable, Sendable, Codable {
     public var reason: String?
     public var underruns: Int?
     public var approvedBy: String?
+    /// When the approval named by `approvedBy` was given.
+    public var approvedAt: WallTime?
     /// Whether the system clock was synchronized (NTP) when the event was recorded.
     public var clockSynchronized: Bool?
     /// Free text for kinds that carry a message (schedule loaded, device lost, ...).
@@ -68,7 +78,7 @@ public struct AirplayEvent: Hashable, Sendable, Codable {
         title: String? = nil, topic: String? = nil, sha256: String? = nil, plannedMs: Int64? = nil,
         playedFrames: Int64? = nil, deviceRate: Int? = nil, outcome: SegmentOutcome? = nil,
         reason: String? = nil, underruns: Int? = nil, approvedBy: String? = nil,
-        clockSynchronized: Bool? = nil, detail: String? = nil
+        approvedAt: WallTime? = nil, clockSynchronized: Bool? = nil, detail: String? = nil
     ) {
         self.kind = kind
         self.at = at
@@ -87,6 +97,7 @@ public struct AirplayEvent: Hashable, Sendable, Codable {
         self.reason = reason
         self.underruns = underruns
         self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
         self.clockSynchronized = clockSynchronized
         self.detail = detail
     }
@@ -111,13 +122,16 @@ public struct SegmentRecord: Hashable, Sendable, Codable {
     public var reason: String?
     public var underruns: Int
     public var approvedBy: String?
+    /// When the approval named by `approvedBy` was given.
+    public var approvedAt: WallTime?
     public var clockSynchronized: Bool?
 
     public init(
         segment: String, blockID: String?, source: SegmentSource, media: String, title: String?,
         topic: String?, sha256: String?, scheduledAt: WallTime?, startedAt: WallTime?,
         endedAt: WallTime?, plannedMs: Int64?, playedMs: Int64, outcome: SegmentOutcome?,
-        reason: String?, underruns: Int, approvedBy: String?, clockSynchronized: Bool?
+        reason: String?, underruns: Int, approvedBy: String?, approvedAt: WallTime?,
+        clockSynchronized: Bool?
     ) {
         self.segment = segment
         self.blockID = blockID
@@ -135,6 +149,7 @@ public struct SegmentRecord: Hashable, Sendable, Codable {
         self.reason = reason
         self.underruns = underruns
         self.approvedBy = approvedBy
+        self.approvedAt = approvedAt
         self.clockSynchronized = clockSynchronized
     }
 }

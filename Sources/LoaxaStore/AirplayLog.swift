@@ -20,6 +20,9 @@ public final class AirplayLog: Sendable {
     public let path: String?
     let writer: any DatabaseWriter
     let clock: @Sendable () -> WallTime
+    /// Whether the `event` table has `approved_at_us` (migration v5). Only a log opened
+    /// read-only can lack it; its events then read as having no approval time.
+    let hasApprovedAtColumn: Bool
 
     /// Opens (creating if needed) the log at `path` and brings its schema up to date.
     ///
@@ -55,14 +58,21 @@ public final class AirplayLog: Sendable {
     }
 
     /// Wraps `writer`; with `migrate` false (a read-only connection) the schema is taken
-    /// as it is.
+    /// as it is, and a database error while looking at it is thrown unchanged.
     init(
         writer: any DatabaseWriter, path: String?, clock: @escaping @Sendable () -> WallTime, migrate: Bool = true
     ) throws {
         self.writer = writer
         self.path = path
         self.clock = clock
-        guard migrate else { return }
+        guard migrate else {
+            hasApprovedAtColumn = try writer.read { db in
+                guard try db.tableExists("event") else { return true }
+                return try db.columns(in: "event").contains { $0.name == "approved_at_us" }
+            }
+            return
+        }
+        hasApprovedAtColumn = true
         let shownPath = path ?? ":memory:"
         do {
             let superseded = try writer.read { db in try Self.migrator.hasBeenSuperseded(db) }
@@ -105,6 +115,9 @@ public final class AirplayLog: Sendable {
         }
         migrator.registerMigration("v4-rotation") { db in
             try db.execute(sql: schemaV4Rotation)
+        }
+        migrator.registerMigration("v5-approved-at") { db in
+            try db.execute(sql: schemaV5ApprovedAt)
         }
         return migrator
     }()
@@ -176,6 +189,15 @@ public final class AirplayLog: Sendable {
     /// changes.
     static let schemaV4Rotation = """
         CREATE INDEX event_started_by_topic ON event(topic, media, at_us) WHERE kind = 'segment_started';
+        """
+
+    /// Version 5: `approved_at_us`, when the approval named by `approved_by` was given. The
+    /// column goes at the end of `event`; rows already stored get NULL, as their encoding
+    /// (version 1) has no such field. The triggers that refuse UPDATE and DELETE name no
+    /// columns, so they refuse changes to the new one too. Events written from now on use
+    /// encoding version 2, which covers it.
+    static let schemaV5ApprovedAt = """
+        ALTER TABLE event ADD COLUMN approved_at_us INTEGER;
         """
 
     // MARK: - Durability
@@ -261,7 +283,7 @@ public final class AirplayLog: Sendable {
     public func forEachEvent(from seq: Int64 = 1, _ body: (EventRecord) throws -> Void) throws {
         try read { db in
             let records = try EventRecord.fetchCursor(
-                db, sql: "SELECT \(EventRecord.selection()) FROM event WHERE seq >= ? ORDER BY seq",
+                db, sql: "SELECT \(eventSelection()) FROM event WHERE seq >= ? ORDER BY seq",
                 arguments: [seq])
             while let record = try records.next() {
                 try body(record)
@@ -274,7 +296,7 @@ public final class AirplayLog: Sendable {
         try read { db in
             try EventRecord.fetchAll(
                 db,
-                sql: "SELECT \(EventRecord.selection()) FROM event WHERE seq >= ? ORDER BY seq LIMIT ?",
+                sql: "SELECT \(eventSelection()) FROM event WHERE seq >= ? ORDER BY seq LIMIT ?",
                 arguments: [seq, limit ?? -1])
         }
     }
@@ -292,7 +314,7 @@ public final class AirplayLog: Sendable {
             var expected: Int64 = 1
             var prevHash = CanonicalEncoding.genesisHash
             var head: LogHead?
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(EventRecord.selection()) FROM event ORDER BY seq")
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(eventSelection()) FROM event ORDER BY seq")
             while let row = try rows.next() {
                 let seq: Int64 = try row.decode(atIndex: 0)
                 if seq != expected {
@@ -308,6 +330,10 @@ public final class AirplayLog: Sendable {
                     let hash = CanonicalEncoding.hash(of: record, prevHash: record.prevHash)
                 else {
                     return .broken(seq: seq, problem: .unsupportedEncodingVersion(record.encodingVersion))
+                }
+                if let column = CanonicalEncoding.uncoveredColumn(of: record) {
+                    return .broken(
+                        seq: seq, problem: .uncoveredValue(column: column, encodingVersion: record.encodingVersion))
                 }
                 if record.prevHash != prevHash {
                     return .broken(seq: seq, problem: .prevHashMismatch)
@@ -362,7 +388,7 @@ public final class AirplayLog: Sendable {
                 ? "f.segment IS NOT NULL"
                 : "f.segment IN (SELECT segment FROM event WHERE segment IS NOT NULL AND \(filters.joined(separator: " AND ")))"
             let sql = """
-                SELECT f.seq, \(EventRecord.selection(alias: "e"))
+                SELECT f.seq, \(eventSelection(alias: "e"))
                 FROM event f CROSS JOIN event e ON e.segment = f.segment
                 WHERE \(candidates)
                   AND f.seq = (SELECT MIN(m.seq) FROM event m WHERE m.segment = f.segment)
@@ -402,6 +428,12 @@ public final class AirplayLog: Sendable {
     }
 
     // MARK: - Helpers
+
+    /// The `event` columns for a SELECT, as ``EventRecord/init(row:)`` reads them, with NULL
+    /// for `approved_at_us` when this log's table lacks it.
+    func eventSelection(alias: String? = nil) -> String {
+        EventRecord.selection(alias: alias, approvedAt: hasApprovedAtColumn)
+    }
 
     /// Runs `body` in a read transaction (a snapshot), reporting database errors for the
     /// operator and passing `body`'s own errors through unchanged.

@@ -42,23 +42,105 @@ import Foundation
 ///  17  detail              str
 /// ```
 ///
+/// ## Version 2
+///
+/// Version 1's layout with the version number 2 and one more optional field at the end,
+/// encoded the same way:
+///
+/// ```text
+/// u32  encoding version (= 2)
+/// i64  seq
+/// str  kind
+/// i64  at_us
+/// i64  recorded_at_us
+/// then the 18 optional fields, in this order, each as one presence byte
+/// (0x00 = NULL, nothing follows; 0x01 = present, the value follows):
+///   1  block_id            str
+///   2  scheduled_at_us     i64
+///   3  segment             str
+///   4  source              str
+///   5  media               str
+///   6  title               str
+///   7  topic               str
+///   8  sha256              str
+///   9  planned_ms          i64
+///  10  played_frames       i64
+///  11  device_rate         i64
+///  12  outcome             str
+///  13  reason              str
+///  14  underruns           i64
+///  15  approved_by         str
+///  16  clock_synchronized  u8 (0x00 = false, 0x01 = true)
+///  17  detail              str
+///  18  approved_at_us      i64
+/// ```
+///
 /// Every field has a fixed position and every variable-length value is length-prefixed,
 /// so two different events never share an encoding. A later version may add fields; it
-/// gets a new number, and rows keep the version they were written with.
+/// gets a new number, and rows keep the version they were written with. A row must hold
+/// nothing in a column its version does not encode (``uncoveredColumn(of:)``): such a
+/// value is outside its hash, so it was added after the event was written.
 public enum CanonicalEncoding {
     /// The encoding version new events are written with.
-    public static let currentVersion: Int64 = 1
+    public static let currentVersion: Int64 = 2
 
     /// The versions this build can verify.
-    public static let supportedVersions: Set<Int64> = [1]
+    public static let supportedVersions: Set<Int64> = [1, 2]
 
     /// The `prev_hash` of the first event: 32 zero bytes.
     public static let genesisHash = Data(repeating: 0, count: 32)
 
-    /// The version 1 encoding of `event` (its `prevHash` and `hash` are not part of it).
+    /// The version 1 encoding of `event` (its `prevHash` and `hash` are not part of it, nor
+    /// is `approvedAtUs`, which version 1 does not have).
     public static func v1(_ event: EventRecord) -> [UInt8] {
         var out = Encoder()
         out.u32(1)
+        appendVersion1Fields(of: event, to: &out)
+        return out.bytes
+    }
+
+    /// The version 2 encoding of `event` (its `prevHash` and `hash` are not part of it).
+    public static func v2(_ event: EventRecord) -> [UInt8] {
+        var out = Encoder()
+        out.u32(2)
+        appendVersion1Fields(of: event, to: &out)
+        out.optI64(event.approvedAtUs)
+        return out.bytes
+    }
+
+    /// The encoding of `event` in the version it names; nil when this build does not know
+    /// that version.
+    public static func encoding(of event: EventRecord) -> [UInt8]? {
+        switch event.encodingVersion {
+        case 1: return v1(event)
+        case 2: return v2(event)
+        default: return nil
+        }
+    }
+
+    /// The first column of `event` that holds a value its encoding version does not
+    /// encode, or nil when there is none. Only ``supportedVersions`` are checked.
+    public static func uncoveredColumn(of event: EventRecord) -> String? {
+        if event.encodingVersion == 1, event.approvedAtUs != nil { return "approved_at_us" }
+        return nil
+    }
+
+    /// `SHA-256(prevHash || encoding)` for `event`, in the encoding version it names; nil
+    /// when this build does not know that version.
+    public static func hash(of event: EventRecord, prevHash: Data) -> Data? {
+        guard let encoding = encoding(of: event) else { return nil }
+        let message = [UInt8](prevHash) + encoding
+        var context = sha256_ctx()
+        nettle_sha256_init(&context)
+        nettle_sha256_update(&context, message.count, message)
+        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
+        nettle_sha256_digest(&context, digest.count, &digest)
+        return Data(digest)
+    }
+
+    /// Everything version 1 encodes after the version number: seq, kind, the two times and
+    /// the 17 optional fields. Version 2 starts the same way.
+    private static func appendVersion1Fields(of event: EventRecord, to out: inout Encoder) {
         out.i64(event.seq)
         out.str(event.kind)
         out.i64(event.atUs)
@@ -85,20 +167,6 @@ public enum CanonicalEncoding {
             out.bytes.append(0)
         }
         out.optStr(event.detail)
-        return out.bytes
-    }
-
-    /// `SHA-256(prevHash || encoding)` for `event`, in the encoding version it names; nil
-    /// when this build does not know that version.
-    public static func hash(of event: EventRecord, prevHash: Data) -> Data? {
-        guard event.encodingVersion == 1 else { return nil }
-        let message = [UInt8](prevHash) + v1(event)
-        var context = sha256_ctx()
-        nettle_sha256_init(&context)
-        nettle_sha256_update(&context, message.count, message)
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_SIZE))
-        nettle_sha256_digest(&context, digest.count, &digest)
-        return Data(digest)
     }
 
     /// Appends big-endian integers and length-prefixed strings to a byte buffer.

@@ -27,6 +27,9 @@ public struct EventRecord: Hashable, Sendable {
     public var reason: String?
     public var underruns: Int64?
     public var approvedBy: String?
+    /// When the approval named by `approvedBy` was given. Encoding version 1 does not
+    /// cover it, so a version 1 event must have none.
+    public var approvedAtUs: Int64?
     public var clockSynchronized: Bool?
     public var detail: String?
     /// The system time when the event was written to the log.
@@ -62,6 +65,7 @@ public struct EventRecord: Hashable, Sendable {
         reason = Self.storable(event.reason)
         underruns = event.underruns.map(Int64.init)
         approvedBy = Self.storable(event.approvedBy)
+        approvedAtUs = event.approvedAt?.microseconds
         clockSynchronized = event.clockSynchronized
         detail = Self.storable(event.detail)
         recordedAtUs = recordedAt.microseconds
@@ -106,7 +110,8 @@ public struct EventRecord: Hashable, Sendable {
             plannedMs: plannedMs, playedFrames: playedFrames,
             deviceRate: try deviceRate.map { try int($0, "device_rate") }, outcome: outcome,
             reason: reason, underruns: try underruns.map { try int($0, "underruns") },
-            approvedBy: approvedBy, clockSynchronized: clockSynchronized, detail: detail)
+            approvedBy: approvedBy, approvedAt: approvedAtUs.map(WallTime.init(microseconds:)),
+            clockSynchronized: clockSynchronized, detail: detail)
     }
 
     private func unknown(_ column: String, _ value: String) -> AirplayLogError {
@@ -126,18 +131,24 @@ public struct EventRecord: Hashable, Sendable {
 extension EventRecord: FetchableRecord, PersistableRecord {
     public static let databaseTableName = "event"
 
-    /// The table's columns, in the order ``init(row:)`` reads them.
+    /// The table's columns, in the order ``init(row:)`` reads them (the table's order:
+    /// `approved_at_us`, added by migration v5, comes last).
     static let columnNames = [
         "seq", "kind", "at_us", "block_id", "scheduled_at_us", "segment", "source", "media",
         "title", "topic", "sha256", "planned_ms", "played_frames", "device_rate", "outcome",
         "reason", "underruns", "approved_by", "clock_synchronized", "detail", "recorded_at_us",
-        "encoding_version", "prev_hash", "hash",
+        "encoding_version", "prev_hash", "hash", "approved_at_us",
     ]
 
     /// `seq, kind, ...` — for SELECT statements, optionally with a table alias.
-    static func selection(alias: String? = nil) -> String {
+    ///
+    /// - Parameter approvedAt: false for a table without `approved_at_us` (a log opened
+    ///   read-only before migration v5 ran on it): NULL is selected in its place.
+    static func selection(alias: String? = nil, approvedAt: Bool = true) -> String {
         let prefix = alias.map { "\($0)." } ?? ""
-        return columnNames.map { prefix + $0 }.joined(separator: ", ")
+        return columnNames.map { name in
+            name == "approved_at_us" && !approvedAt ? "NULL" : prefix + name
+        }.joined(separator: ", ")
     }
 
     public static var databaseSelection: [any SQLSelectable] {
@@ -149,7 +160,7 @@ extension EventRecord: FetchableRecord, PersistableRecord {
         try self.init(row: row, startingAt: 0)
     }
 
-    /// Reads the 24 event columns starting at column `start`, checking each value's storage
+    /// Reads the 25 event columns starting at column `start`, checking each value's storage
     /// class strictly: a row altered outside Loaxa fails with ``AirplayLogError/malformedEvent``
     /// instead of being silently converted.
     init(row: Row, startingAt start: Int) throws {
@@ -186,6 +197,7 @@ extension EventRecord: FetchableRecord, PersistableRecord {
         encodingVersion = try reader.requiredInt64("encoding_version", seq: s)
         prevHash = try reader.hash("prev_hash", seq: s)
         hash = try reader.hash("hash", seq: s)
+        approvedAtUs = try reader.int64("approved_at_us", seq: s)
     }
 
     public func encode(to container: inout PersistenceContainer) throws {
@@ -213,6 +225,7 @@ extension EventRecord: FetchableRecord, PersistableRecord {
         container["encoding_version"] = encodingVersion
         container["prev_hash"] = prevHash
         container["hash"] = hash
+        container["approved_at_us"] = approvedAtUs
     }
 }
 

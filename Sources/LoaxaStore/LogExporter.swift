@@ -33,7 +33,7 @@ public struct LogExporter: Sendable {
     public static let columns = [
         "block_id", "source", "media", "title", "topic", "sha256", "scheduled_at", "started_at",
         "ended_at", "planned_ms", "played_ms", "outcome", "reason", "underruns", "approved_by",
-        "clock_synchronized",
+        "approved_at", "clock_synchronized",
     ]
 
     public let log: AirplayLog
@@ -178,7 +178,8 @@ public struct LogExporter: Sendable {
             text(r.blockID), .text(r.source.rawValue), .text(r.media), text(r.title), text(r.topic),
             text(r.sha256), time(r.scheduledAt), time(r.startedAt), time(r.endedAt),
             int(r.plannedMs), .integer(r.playedMs), text(r.outcome?.rawValue), text(r.reason),
-            .integer(Int64(r.underruns)), text(r.approvedBy), r.clockSynchronized.map(Value.boolean) ?? .null,
+            .integer(Int64(r.underruns)), text(r.approvedBy), time(r.approvedAt),
+            r.clockSynchronized.map(Value.boolean) ?? .null,
         ]
     }
 }

@@ -4,7 +4,7 @@ import LoaxaCore
 ///
 /// The rules:
 /// - The descriptive fields (block, source, media, title, topic, sha256, scheduled time,
-///   planned length, approver) come from the first event that has them.
+///   planned length, approver, approval time) come from the first event that has them.
 /// - `startedAt` is the time of the first `segment_started`; `endedAt`, `outcome` and
 ///   `reason` come from the first `segment_ended`. A `segment_ended` without an outcome
 ///   counts as `interrupted` (or `not_aired` when no start was recorded).
@@ -30,6 +30,7 @@ struct SegmentRecordBuilder {
     private var scheduledAt: WallTime?
     private var plannedMs: Int64?
     private var approvedBy: String?
+    private var approvedAt: WallTime?
     private var clockSynchronized: Bool?
     private var firstAt: WallTime?
     private var startedAt: WallTime?
@@ -56,6 +57,7 @@ struct SegmentRecordBuilder {
         scheduledAt = scheduledAt ?? event.scheduledAt
         plannedMs = plannedMs ?? event.plannedMs
         approvedBy = approvedBy ?? event.approvedBy
+        approvedAt = approvedAt ?? event.approvedAt
         if let synchronized = event.clockSynchronized {
             clockSynchronized = (clockSynchronized ?? true) && synchronized
         }
@@ -115,7 +117,7 @@ struct SegmentRecordBuilder {
             title: title, topic: topic, sha256: sha256, scheduledAt: scheduledAt,
             startedAt: startedAt, endedAt: endedAt, plannedMs: plannedMs, playedMs: playedMs,
             outcome: outcome, reason: reason, underruns: underruns, approvedBy: approvedBy,
-            clockSynchronized: clockSynchronized)
+            approvedAt: approvedAt, clockSynchronized: clockSynchronized)
     }
 
     /// `frames × 1000 / rate`, rounded toward zero, without overflow; 0 without a rate.

@@ -33,6 +33,10 @@ public enum ChainProblem: Hashable, Sendable, CustomStringConvertible {
     case unsupportedEncodingVersion(Int64)
     /// A column does not hold the kind of value Loaxa writes.
     case malformed(column: String, problem: String)
+    /// A column holds a value that the event's encoding version does not cover (a version 1
+    /// event with an `approved_at_us`): the hash cannot vouch for it, so it was added after
+    /// the event was written.
+    case uncoveredValue(column: String, encodingVersion: Int64)
     /// The event's hash differs from the head recorded earlier (the anchor).
     case anchorMismatch
 
@@ -50,6 +54,9 @@ public enum ChainProblem: Hashable, Sendable, CustomStringConvertible {
             return "it uses encoding version \(v), unknown to this Loaxa; verify with a newer version"
         case .malformed(let column, let problem):
             return "column \(column): \(problem)"
+        case .uncoveredValue(let column, let version):
+            return "column \(column) holds a value, but its encoding version \(version) does not cover that column; "
+                + "the value was added after the event was written"
         case .anchorMismatch:
             return "its hash differs from the one recorded earlier; the log was rewritten"
         }

@@ -35,7 +35,7 @@ struct AirplayLogTests {
         for (index, event) in events.enumerated() {
             if index > 0 { #expect(event.prevHash == events[index - 1].hash) }
             #expect(event.hash == CanonicalEncoding.hash(of: event, prevHash: event.prevHash))
-            #expect(event.encodingVersion == 1)
+            #expect(event.encodingVersion == 2)
             #expect(event.recordedAt == Fixture.base)
         }
         #expect(try log.head() == LogHead(seq: 5, hash: events[4].hash))
@@ -54,7 +54,8 @@ struct AirplayLogTests {
             media: "khan/bao-lu.wav", title: Fixture.vietnameseTitle, topic: "phong-chong-thien-tai",
             sha256: String(repeating: "0f", count: 32), plannedMs: 61_000, playedFrames: 2_928_001,
             deviceRate: 48_000, outcome: .notAired, reason: "device lost", underruns: 3,
-            approvedBy: "Nguy\u{1EC5}n V\u{0103}n A", clockSynchronized: false, detail: "line 1\nline 2")
+            approvedBy: "Nguy\u{1EC5}n V\u{0103}n A", approvedAt: WallTime(microseconds: 1_716_080_400_000_001),
+            clockSynchronized: false, detail: "line 1\nline 2")
         let bare = AirplayEvent(kind: .clockSyncChanged, at: WallTime(microseconds: -1))
         try log.append([full, bare])
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LoaxaCore
 
 @testable import LoaxaStore
@@ -34,6 +35,43 @@ enum Fixture {
             .appendingPathComponent("loaxa-store-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
+    }
+
+    /// `event` as a row of encoding version 1, as a Loaxa from before version 2 wrote it:
+    /// `EventRecord(seq:event:recordedAt:prevHash:)` with the version forced to 1.
+    static func version1Record(seq: Int64, event: AirplayEvent, recordedAt: WallTime, prevHash: Data) -> EventRecord {
+        precondition(event.approvedAt == nil, "encoding version 1 has no approval time")
+        var record = EventRecord(seq: seq, event: event, recordedAt: recordedAt, prevHash: prevHash)
+        record.encodingVersion = 1
+        record.hash = CanonicalEncoding.hash(of: record, prevHash: prevHash)!
+        return record
+    }
+
+    /// Appends `events` to `log` as rows of encoding version 1, after its current head.
+    static func appendVersion1(_ events: [AirplayEvent], to log: AirplayLog) throws {
+        try log.writer.write { db in try insertVersion1(events, into: db) }
+    }
+
+    /// Inserts `events` after the head of the `event` table in `db` as Loaxa wrote them
+    /// before migration v5: in encoding version 1, naming only the columns that existed
+    /// then, so it works on a table of any schema version.
+    static func insertVersion1(_ events: [AirplayEvent], into db: Database) throws {
+        var head = try AirplayLog.head(db)
+        for event in events {
+            let record = version1Record(
+                seq: (head?.seq ?? 0) + 1, event: event, recordedAt: base,
+                prevHash: head?.hash ?? CanonicalEncoding.genesisHash)
+            var values = try record.databaseDictionary
+            values["approved_at_us"] = nil
+            let columns = Array(values.keys)
+            try db.execute(
+                sql: """
+                    INSERT INTO event (\(columns.joined(separator: ", ")))
+                    VALUES (\(databaseQuestionMarks(count: columns.count)))
+                    """,
+                arguments: StatementArguments(columns.map { values[$0]! }))
+            head = LogHead(seq: record.seq, hash: record.hash)
+        }
     }
 
     /// The events of one complete airing: queued, started, a heartbeat, ended.

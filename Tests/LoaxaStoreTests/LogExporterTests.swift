@@ -86,7 +86,7 @@ struct LogExporterTests {
         #expect(String(header) == LogExporter.columns.joined(separator: ","))
         #expect(
             String(header)
-                == "block_id,source,media,title,topic,sha256,scheduled_at,started_at,ended_at,planned_ms,played_ms,outcome,reason,underruns,approved_by,clock_synchronized"
+                == "block_id,source,media,title,topic,sha256,scheduled_at,started_at,ended_at,planned_ms,played_ms,outcome,reason,underruns,approved_by,approved_at,clock_synchronized"
         )
 
         let rows = parseCSV(text)
@@ -99,6 +99,8 @@ struct LogExporterTests {
         #expect(first["played_ms"] == "60000")
         #expect(first["outcome"] == "completed")
         #expect(first["reason"] == "")
+        #expect(first["approved_by"] == "")
+        #expect(first["approved_at"] == "")
         #expect(first["clock_synchronized"] == "true")
         let second = Dictionary(uniqueKeysWithValues: zip(rows[0], rows[2]))
         #expect(second["outcome"] == "skipped")
@@ -153,6 +155,7 @@ struct LogExporterTests {
         #expect(first["clock_synchronized"] as? Bool == true)
         #expect(first["reason"] is NSNull)
         #expect(first["approved_by"] is NSNull)
+        #expect(first["approved_at"] is NSNull)
         let second = array[1]
         #expect(second["outcome"] as? String == "skipped")
         #expect(second["started_at"] is NSNull)
@@ -163,6 +166,33 @@ struct LogExporterTests {
         let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
         #expect(lines.count == 4)
         #expect(lines.first == "[" && lines.last == "]")
+    }
+
+    @Test func theApproverAndApprovalTimeFollowEachOther() throws {
+        let log = try Fixture.memoryLog()
+        var events = Fixture.airing("s1", startingAt: Fixture.at(0))
+        events[0].approvedBy = "Nguy\u{1EC5}n V\u{0103}n A"
+        events[0].approvedAt = WallTime(microseconds: 1_716_080_400_000_042)
+        try log.append(events)
+
+        let index = try #require(LogExporter.columns.firstIndex(of: "approved_by"))
+        #expect(LogExporter.columns[index + 1] == "approved_at")
+
+        let (csv, _) = try export(log, .csv)
+        let rows = parseCSV(String(decoding: csv.dropFirst(3), as: UTF8.self))
+        let row = Dictionary(uniqueKeysWithValues: zip(rows[0], rows[1]))
+        #expect(row["approved_by"] == "Nguy\u{1EC5}n V\u{0103}n A")
+        #expect(row["approved_at"] == "2024-05-19T08:00:00.000042+07:00")
+
+        let (json, _) = try export(log, .json)
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(json)) as? [[String: Any]])
+        #expect(array[0]["approved_by"] as? String == "Nguy\u{1EC5}n V\u{0103}n A")
+        #expect(array[0]["approved_at"] as? String == "2024-05-19T08:00:00.000042+07:00")
+        // In the object's text too, approved_at comes right after approved_by.
+        let text = String(decoding: json, as: UTF8.self)
+        #expect(
+            text.contains(
+                "\"approved_by\":\"Nguy\u{1EC5}n V\u{0103}n A\",\"approved_at\":\"2024-05-19T08:00:00.000042+07:00\""))
     }
 
     @Test func jsonEscapesControlCharacters() throws {

@@ -82,13 +82,7 @@ struct LoudnessCacheTests {
             v1.registerMigration("v1") { db in try db.execute(sql: AirplayLog.schemaV1) }
             try v1.migrate(pool)
             head = try pool.write { db in
-                var prev = CanonicalEncoding.genesisHash
-                for (index, event) in Fixture.airing("s1", startingAt: Fixture.at(0)).enumerated() {
-                    let record = EventRecord(
-                        seq: Int64(index + 1), event: event, recordedAt: Fixture.base, prevHash: prev)
-                    try record.insert(db)
-                    prev = record.hash
-                }
+                try Fixture.insertVersion1(Fixture.airing("s1", startingAt: Fixture.at(0)), into: db)
                 #expect(try db.tableExists("loudness") == false)
                 return try AirplayLog.head(db)
             }
@@ -96,7 +90,7 @@ struct LoudnessCacheTests {
 
         let log = try AirplayLog(path: path, clock: Fixture.clock)
         let applied = try log.writer.read { db in try AirplayLog.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-loudness", "v3-queue", "v4-rotation"])
+        #expect(applied == ["v1", "v2-loudness", "v3-queue", "v4-rotation", "v5-approved-at"])
         #expect(try log.verify() == .intact(events: 4, head: head))
         #expect(try log.loudness(sha256: Self.hashA) == nil)
         try log.storeLoudness(sha256: Self.hashA, integrated: -16.2, truePeak: -1.4)

@@ -204,7 +204,7 @@ import Testing
         do {
             let log = try AirplayLog(
                 writer: DatabaseQueue(path: path), path: path, clock: Fixture.clock, migrate: false)
-            try log.append(Self.aired("t/a.mp3", topic: "t", at: Fixture.at(0)))
+            try Fixture.appendVersion1(Self.aired("t/a.mp3", topic: "t", at: Fixture.at(0)), to: log)
         }
         let reader = try #require(try AirplayLog.openReadOnly(path: path))
         #expect(try reader.lastAired(topic: "t") == ["t/a.mp3": Fixture.at(0)])

@@ -10,16 +10,22 @@ import Testing
 @Suite("AirplayLog.verify")
 struct VerifyTests {
     /// A file log holding two airings (8 events) and a raw connection to the same file.
+    /// With `version1`, the first airing (seqs 1-4) is stored in encoding version 1, as a
+    /// Loaxa from before version 2 wrote it.
     struct Tampered {
         let folder: URL
         let log: AirplayLog
         let raw: DatabaseQueue
 
-        init() throws {
+        init(version1: Bool = false) throws {
             folder = try Fixture.temporaryFolder()
             let path = folder.appendingPathComponent("airplay.sqlite").path
             log = try AirplayLog(path: path, clock: Fixture.clock)
-            try log.append(Fixture.airing("s1", startingAt: Fixture.at(0)))
+            if version1 {
+                try Fixture.appendVersion1(Fixture.airing("s1", startingAt: Fixture.at(0)), to: log)
+            } else {
+                try log.append(Fixture.airing("s1", startingAt: Fixture.at(0)))
+            }
             try log.append(Fixture.airing("s2", startingAt: Fixture.at(60)))
             raw = try DatabaseQueue(path: path)
         }
@@ -123,7 +129,62 @@ struct VerifyTests {
     @Test func anUnknownEncodingVersionIsReported() throws {
         let t = try Tampered()
         defer { t.remove() }
-        try t.tamper("UPDATE event SET encoding_version = 2 WHERE seq = 6")
-        #expect(try t.log.verify() == .broken(seq: 6, problem: .unsupportedEncodingVersion(2)))
+        try t.tamper("UPDATE event SET encoding_version = 3 WHERE seq = 6")
+        #expect(try t.log.verify() == .broken(seq: 6, problem: .unsupportedEncodingVersion(3)))
+    }
+
+    @Test func version1EventsFollowedByVersion2EventsVerify() throws {
+        let t = try Tampered(version1: true)
+        defer { t.remove() }
+        #expect(try t.log.events().map(\.encodingVersion) == [1, 1, 1, 1, 2, 2, 2, 2])
+        #expect(try t.log.verify() == .intact(events: 8, head: try t.log.head()))
+        #expect(try t.log.segmentRecords().map(\.outcome) == [.completed, .completed])
+    }
+
+    @Test func aChangedEncodingVersionIsDetected() throws {
+        let t = try Tampered(version1: true)
+        defer { t.remove() }
+        try t.tamper("UPDATE event SET encoding_version = 2 WHERE seq = 3")
+        try t.tamper("UPDATE event SET encoding_version = 1 WHERE seq = 7")
+        #expect(try t.log.verify() == .broken(seq: 3, problem: .hashMismatch))
+    }
+
+    @Test func anEditedApprovalTimeIsDetected() throws {
+        let t = try Tampered()
+        defer { t.remove() }
+        try t.log.append(
+            AirplayEvent(
+                kind: .mediaApproved, at: Fixture.at(200), media: "tin/tin-xa.mp3",
+                sha256: String(repeating: "ab", count: 32), approvedBy: "Trần Thị B", approvedAt: Fixture.at(190),
+                detail: "operator can-bo"))
+        #expect(try t.log.verify().isIntact)
+        try t.tamper("UPDATE event SET approved_at_us = approved_at_us - 86400000000 WHERE seq = 9")
+        #expect(try t.log.verify() == .broken(seq: 9, problem: .hashMismatch))
+    }
+
+    @Test func aRemovedApprovalTimeIsDetected() throws {
+        let t = try Tampered()
+        defer { t.remove() }
+        try t.log.append(
+            AirplayEvent(
+                kind: .segmentSkipped, at: Fixture.at(200), segment: "s3", source: .queue, media: "a.mp3",
+                outcome: .skipped, reason: "expired", approvedBy: "Trần Thị B", approvedAt: Fixture.at(190)))
+        try t.tamper("UPDATE event SET approved_at_us = NULL WHERE seq = 9")
+        #expect(try t.log.verify() == .broken(seq: 9, problem: .hashMismatch))
+    }
+
+    @Test func anApprovalTimeAddedToAVersion1EventIsDetected() throws {
+        let t = try Tampered(version1: true)
+        defer { t.remove() }
+        try t.tamper("UPDATE event SET approved_at_us = ? WHERE seq = 1", arguments: [Fixture.base.microseconds])
+        let result = try t.log.verify()
+        #expect(result == .broken(seq: 1, problem: .uncoveredValue(column: "approved_at_us", encodingVersion: 1)))
+        #expect(result.description.contains("approved_at_us"))
+        #expect(result.description.contains("added after the event was written"))
+        // A version 2 event covers the column: adding one there breaks its hash.
+        let v2 = try Tampered(version1: true)
+        defer { v2.remove() }
+        try v2.tamper("UPDATE event SET approved_at_us = ? WHERE seq = 5", arguments: [Fixture.base.microseconds])
+        #expect(try v2.log.verify() == .broken(seq: 5, problem: .hashMismatch))
     }
 }
