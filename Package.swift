@@ -46,10 +46,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "LoaxaControl", dependencies: ["LoaxaCore", "CLinux"]),
+        .target(name: "LoaxaLibrary", dependencies: ["LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore"]),
         .target(
             name: "LoaxaDaemon",
             dependencies: [
-                "LoaxaCore", "LoaxaMedia", "LoaxaOutput", "LoaxaSchedule", "LoaxaStore", "LoaxaControl",
+                "LoaxaCore", "LoaxaMedia", "LoaxaOutput", "LoaxaSchedule", "LoaxaStore", "LoaxaControl", "LoaxaLibrary",
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -58,7 +59,7 @@ let package = Package(
         .executableTarget(
             name: "loaxa",
             dependencies: [
-                "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl",
+                "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl", "LoaxaLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -67,6 +68,8 @@ let package = Package(
         .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
         .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
+        .testTarget(
+            name: "LoaxaLibraryTests", dependencies: ["LoaxaLibrary", "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore"]),
         .testTarget(
             name: "LoaxaDaemonTests",
             dependencies: ["LoaxaDaemon", "LoaxaCore", "LoaxaStore", .product(name: "Logging", package: "swift-log")]),

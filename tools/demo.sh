@@ -52,6 +52,9 @@ items = [
 TOML
 
 "$bin/loaxa" schedule check --config "$state/loaxa.toml"
+# Index the media folder: every segment analysed once (length, loudness, title).
+"$bin/loaxa" media scan --config "$state/loaxa.toml"
+"$bin/loaxa" media list --config "$state/loaxa.toml"
 "$bin/loaxa" schedule show --config "$state/loaxa.toml"
 echo
 echo "Starting loaxad; the block \"trinh-dien\" airs at $start (Asia/Ho_Chi_Minh)."

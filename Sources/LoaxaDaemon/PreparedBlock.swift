@@ -25,8 +25,11 @@ struct PreparedItem: Sendable {
     var gainNote: String?
     /// The operator queue entry it comes from.
     var queueID: Int64?
-    /// Who approved it: for a queued segment, the operator who queued it.
+    /// Who approved it: for a queued segment, the operator who queued it; else the media
+    /// library's approval of its content, looked up as it starts.
     var approvedBy: String?
+    /// When it was approved: when it was queued, or the library's approval.
+    var approvedAt: WallTime?
 }
 
 /// One step of a prepared block.
@@ -40,6 +43,10 @@ enum PreparedStep: Sendable {
 /// Finds a file's loudness (from the cache by content hash, else by measuring it) and the
 /// gain to the target; nil when it cannot be measured.
 typealias LoudnessLookup = @Sendable (_ sha256: String, _ path: String) -> Loudness?
+
+/// The media library's title of the file at `media` (relative to the media folder) whose
+/// content is `sha256`; nil when the library does not know that content at that path.
+typealias TitleLookup = @Sendable (_ media: String, _ sha256: String) -> String?
 
 /// A block with its items resolved to files, ready for the renderer.
 struct PreparedBlock: Sendable {
@@ -55,10 +62,11 @@ extension PreparedBlock {
     /// Resolves a planned block's files under `mediaRoot`: hash and title now, well ahead of
     /// air time, so the renderer only opens and decodes.
     ///
+    /// - Parameter title: the library's titles (which may be an operator's), over the tags.
     /// - Parameter pick: the segments a `topic` item airs, by rotation.
     init(
         _ block: PlannedBlock, mediaRoot: String, targetLUFS: Double, loudness: LoudnessLookup,
-        pick: (_ topic: String, _ count: Int) -> [TopicSegment] = { _, _ in [] }
+        title: TitleLookup = { _, _ in nil }, pick: (_ topic: String, _ count: Int) -> [TopicSegment] = { _, _ in [] }
     ) {
         self.block = block
         var steps: [PreparedStep] = []
@@ -67,7 +75,8 @@ extension PreparedBlock {
             switch item {
             case .file(let rel):
                 steps.append(.play(Self.prepare(
-                    media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness)))
+                    media: rel, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS, loudness: loudness,
+                    title: title)))
             case .queue:
                 steps.append(.queue)
             case .topic(let name, let count):
@@ -78,7 +87,7 @@ extension PreparedBlock {
                 for segment in picked {
                     steps.append(.play(Self.prepare(
                         media: segment.media, mediaRoot: mediaRoot, source: .schedule, targetLUFS: targetLUFS,
-                        loudness: loudness, path: segment.path)))
+                        loudness: loudness, title: title, path: segment.path)))
                 }
             }
         }
@@ -97,15 +106,15 @@ extension PreparedBlock {
     /// reading the whole file again.
     static func prepare(
         media rel: String, mediaRoot: String, source: SegmentSource, targetLUFS: Double, loudness: LoudnessLookup,
-        sha256 known: String? = nil, path onDisk: String? = nil
+        title: TitleLookup = { _, _ in nil }, sha256 known: String? = nil, path onDisk: String? = nil
     ) -> PreparedItem {
         // A topic's file may be named on disk in another Unicode form than its NFC name.
         let path = onDisk ?? (mediaRoot as NSString).appendingPathComponent(rel)
         let parts = rel.split(separator: "/")
         let topic = parts.count > 1 ? String(parts[0]) : nil
-        let fallbackTitle = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension
+        let fileName = (rel as NSString).lastPathComponent
         var item = PreparedItem(
-            media: rel, path: path, source: source, title: fallbackTitle.precomposedStringWithCanonicalMapping,
+            media: rel, path: path, source: source, title: MediaTitle.resolve(tagBytes: nil, fileName: fileName).text,
             topic: topic, sha256: nil, problem: nil)
         guard FileManager.default.fileExists(atPath: path) else {
             item.problem = "file not found: \(rel)"
@@ -115,7 +124,11 @@ extension PreparedBlock {
             item.sha256 = known
             if known == nil { item.sha256 = try MediaHasher.sha256(path: path) }
             let reader = try AudioFileReader(path: path)
-            if let t = reader.info.title { item.title = t.precomposedStringWithCanonicalMapping }
+            if let sha = item.sha256, let given = title(rel, sha) {
+                item.title = given
+            } else {
+                item.title = MediaTitle.resolve(tagBytes: reader.info.titleBytes, fileName: fileName).text
+            }
         } catch {
             item.problem = error.message
             return item
@@ -129,4 +142,14 @@ extension PreparedBlock {
         }
         return item
     }
+}
+
+/// Whether a segment's content is approved for air (SPEC §5).
+enum ApprovalCheck: Sendable {
+    case approved(by: String, at: WallTime)
+    /// No approval; `required` when `[playout] require_approval` is on, and then it must not air.
+    case notApproved(required: Bool)
+
+    /// The reason logged for a segment skipped for want of approval.
+    static let notApprovedReason = "not approved"
 }

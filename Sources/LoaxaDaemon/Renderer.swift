@@ -97,6 +97,9 @@ final class Renderer: @unchecked Sendable {
     var lastEnded: (run: BlockRun, endFrame: Int64)?
     /// `[playout] resume_after_emergency`.
     var resumePolicy: EmergencyResumePolicy = .resume
+    /// The media library's approval of a segment's content (by SHA-256), asked as each
+    /// segment that no operator queued starts; nil: segments air with no approval named.
+    var approval: (@Sendable (_ sha256: String?) -> ApprovalCheck)?
     /// Breaks into the timeline waiting for the renderer thread.
     let interrupts = Mutex<[Interrupt]>([])
     /// Events waiting for their frame to leave the card, in frame order.
@@ -446,6 +449,7 @@ final class Renderer: @unchecked Sendable {
         // Where the block's timeline puts the segment's first frame (before `frame` when it
         // starts part-way through).
         let planned = plannedTime(ofFrame: frame - offset, in: block)
+        var item = item
         func skip(_ reason: String) {
             recordSkipped(item, of: block.prepared.block, at: planned, reason: reason)
             if let id = item.queueID { queue?.finished(id: id, aired: true, note: "skipped: \(reason)") }
@@ -453,6 +457,20 @@ final class Renderer: @unchecked Sendable {
         if let problem = item.problem {
             skip(problem)
             return false
+        }
+        // Asked now, not when the block was prepared: an approval given or withdrawn in
+        // between counts.
+        if item.queueID == nil, item.approvedBy == nil, let check = approval?(item.sha256) {
+            switch check {
+            case .approved(let by, let at):
+                item.approvedBy = by
+                item.approvedAt = at
+            case .notApproved(let required):
+                if required {
+                    skip(ApprovalCheck.notApprovedReason)
+                    return false
+                }
+            }
         }
         let converter: SegmentConverter
         if let opened {
@@ -529,7 +547,7 @@ final class Renderer: @unchecked Sendable {
     func itemEvent(_ kind: AirplayEventKind, _ item: PreparedItem, _ block: PlannedBlock, at: WallTime) -> AirplayEvent {
         AirplayEvent(
             kind: kind, at: at, blockID: block.id, source: item.source, media: item.media, title: item.title,
-            topic: item.topic, sha256: item.sha256, approvedBy: item.approvedBy)
+            topic: item.topic, sha256: item.sha256, approvedBy: item.approvedBy, approvedAt: item.approvedAt)
     }
 
     /// Logs that `item` of `block`, due at `planned`, was not started, and why.

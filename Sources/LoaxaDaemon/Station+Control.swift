@@ -108,9 +108,11 @@ extension Station {
         }
         var item = PreparedBlock.prepare(
             media: media, mediaRoot: config.paths.media, source: .emergency, targetLUFS: config.output.loudnessTargetLUFS,
-            loudness: Self.loudnessLookup(log: log, logger: logger, given: given), sha256: arguments["sha256"])
+            loudness: Self.loudnessLookup(log: log, logger: logger, given: given), title: Self.libraryTitle(log: log),
+            sha256: arguments["sha256"])
         item.queueID = entry.id
         item.approvedBy = user
+        item.approvedAt = entry.addedAt
         queue.add(entry, prepared: item)
         let message = airEmergency()
         return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what); \(message)", queue: [report(entry)])

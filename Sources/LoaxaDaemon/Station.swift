@@ -1,6 +1,7 @@
 import Foundation
 import LoaxaControl
 import LoaxaCore
+import LoaxaLibrary
 import LoaxaMedia
 import LoaxaOutput
 import LoaxaSchedule
@@ -82,9 +83,11 @@ public final class Station: @unchecked Sendable {
             prepare: { entry in
                 var item = PreparedBlock.prepare(
                     media: entry.media, mediaRoot: mediaRoot, source: OperatorQueue.source(entry.priority),
-                    targetLUFS: target, loudness: lookup)
+                    targetLUFS: target, loudness: lookup, title: Self.libraryTitle(log: log))
                 item.queueID = entry.id
+                // Queuing a segment approves it, in the operator's name.
                 item.approvedBy = entry.addedBy
+                item.approvedAt = entry.addedAt
                 return item
             })
         stepWatcher = ClockStepWatcher { [wall] step in
@@ -94,6 +97,18 @@ public final class Station: @unchecked Sendable {
         }
         renderer.queue = queue
         renderer.resumePolicy = setup.config.playout.resumeAfterEmergency
+        renderer.approval = { [weak self, log] sha256 in
+            let required = self?.setup.config.playout.requireApproval ?? false
+            guard let sha256 else { return .notApproved(required: required) }
+            do {
+                if let found = try log.approval(sha256: sha256) {
+                    return .approved(by: found.approvedBy, at: found.approvedAt)
+                }
+            } catch {
+                self?.logger.error("cannot read the approval of \(sha256): \(error); taken as not approved")
+            }
+            return .notApproved(required: required)
+        }
         let sync = clockSync
         recorder.clockSynchronized = { sync.trusted }
         renderer.clockTrusted = { sync.trusted }
@@ -186,6 +201,7 @@ public final class Station: @unchecked Sendable {
         preparing.async { [self, renderer, logger] in
             var prepared = PreparedBlock(
                 block, mediaRoot: config.paths.media, targetLUFS: config.output.loudnessTargetLUFS, loudness: lookup,
+                title: Self.libraryTitle(log: log),
                 pick: { topic, count in self.pickTopic(topic, count: count, at: block.start) })
             prepared.lateStart = lateStart
             renderer.enqueue(prepared)
@@ -202,9 +218,15 @@ public final class Station: @unchecked Sendable {
 
     /// The `count` segments of `topic` that aired least recently, counting those already
     /// picked for blocks not yet aired as aired at their block's start.
+    ///
+    /// The media library refines the folder's list, for files it saw as they are now: those
+    /// it refused are left out, and with `require_approval` approved ones go first (others
+    /// fill the count only when too few are approved, and are then logged not approved).
     func pickTopic(_ topic: String, count: Int, at start: WallTime) -> [TopicSegment] {
-        let segments = TopicFolder.segments(
-            topic: topic, mediaFolder: setup.config.paths.media, duration: MediaDuration.headerMicros)
+        let folder = setup.config.paths.media
+        let (segments, known) = MediaLibrary.topicView(
+            TopicFolder.segments(topic: topic, mediaFolder: folder, duration: MediaDuration.headerMicros),
+            topic: topic, mediaFolder: folder, log: log)
         let logged: [String: WallTime]
         do {
             logged = try log.lastAired(topic: topic)
@@ -212,10 +234,20 @@ public final class Station: @unchecked Sendable {
             logger.error("cannot read the topic rotation of \(topic): \(error); picking as if nothing had aired")
             logged = [:]
         }
+        let requireApproval = setup.config.playout.requireApproval
         return picked.withLock { picked in
             // Picks older than a day have aired (the log has them) or never will.
             picked = picked.filter { $0.value > start + -86_400_000_000 }
-            let choice = TopicRotation.pick(count: count, from: segments, lastAired: TopicRotation.merging(logged, picked))
+            let lastAired = TopicRotation.merging(logged, picked)
+            var choice: [TopicSegment]
+            if requireApproval {
+                let approved = segments.filter { known[$0.media]?.approval != nil }
+                choice = TopicRotation.pick(count: count, from: approved, lastAired: lastAired)
+                let rest = segments.filter { known[$0.media]?.approval == nil }
+                choice += TopicRotation.pick(count: count - choice.count, from: rest, lastAired: lastAired)
+            } else {
+                choice = TopicRotation.pick(count: count, from: segments, lastAired: lastAired)
+            }
             for segment in choice { picked[segment.media] = start }
             return choice
         }
@@ -254,6 +286,14 @@ public final class Station: @unchecked Sendable {
                 logger.warning("cannot measure the loudness of \(path): \(error); it airs without gain")
                 return nil
             }
+        }
+    }
+
+    /// Titles from the media library, for files whose content it knows at that path.
+    static func libraryTitle(log: AirplayLog) -> TitleLookup {
+        { media, sha256 in
+            guard let entry = try? log.libraryEntry(path: media), entry.state == .ok, entry.sha256 == sha256 else { return nil }
+            return entry.title
         }
     }
 

@@ -24,7 +24,12 @@ public struct AudioFileInfo: Sendable, Hashable {
     public var headerFrames: Int64
     /// A short format name: wav, flac, vorbis, opus, mp3, ...
     public var format: String
-    public var title: String?
+    /// The title tag's bytes as the file stores them; nil when it has none. They should be
+    /// UTF-8, but old taggers wrote legacy encodings (see `MediaTitle`).
+    public var titleBytes: [UInt8]?
+
+    /// The title tag read as UTF-8, any invalid bytes replaced.
+    public var title: String? { titleBytes.map { String(decoding: $0, as: UTF8.self) } }
 
     /// The header's duration in microseconds.
     public var headerMicros: Int64 {

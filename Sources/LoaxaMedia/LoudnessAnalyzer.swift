@@ -56,7 +56,18 @@ public enum LoudnessAnalyzer {
 
     /// Decodes the whole file at `path` and returns its integrated loudness and true peak.
     public static func measure(path: String) throws(MediaError) -> Loudness {
-        let reader = try AudioFileReader(path: path)
+        try measure(AudioFileReader(path: path)).loudness
+    }
+
+    /// Decodes what is left of `reader` and returns its loudness and the frames decoded.
+    ///
+    /// - Parameter limit: stop once more than this many frames were decoded (the loudness
+    ///   is then of the part read, and `frames` is over the limit): a file too long to air
+    ///   is not decoded to its end only to be refused.
+    static func measure(
+        _ reader: AudioFileReader, stoppingAfter limit: Int64 = .max
+    ) throws(MediaError) -> (loudness: Loudness, frames: Int64) {
+        let path = reader.path
         let channels = reader.info.channels
         let mode = Int32(EBUR128_MODE_I.rawValue | EBUR128_MODE_TRUE_PEAK.rawValue)
         guard let state = ebur128_init(UInt32(channels), UInt(reader.info.sampleRate), mode) else {
@@ -78,9 +89,11 @@ public enum LoudnessAnalyzer {
 
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: chunkFrames * channels)
         defer { buffer.deallocate() }
-        while true {
+        var frames: Int64 = 0
+        while frames <= limit {
             let n = try reader.read(into: buffer, frames: chunkFrames)
             if n == 0 { break }
+            frames += Int64(n)
             let code = ebur128_add_frames_float(state, buffer, n)
             if code != Int32(EBUR128_SUCCESS.rawValue) {
                 throw failure(path, "ebur128_add_frames_float", code)
@@ -97,9 +110,10 @@ public enum LoudnessAnalyzer {
             if code != Int32(EBUR128_SUCCESS.rawValue) { throw failure(path, "ebur128_true_peak", code) }
             if channelPeak > peak { peak = channelPeak }
         }
-        return Loudness(
+        let loudness = Loudness(
             integratedLUFS: integrated.isFinite ? max(integrated, Loudness.floorLUFS) : Loudness.floorLUFS,
             truePeakDBTP: peak > 0 && peak.isFinite ? max(20 * log10(peak), Loudness.floorDBTP) : Loudness.floorDBTP)
+        return (loudness, frames)
     }
 
     /// libebur128's channel types for a file of `channels` channels, as the playout hears it.

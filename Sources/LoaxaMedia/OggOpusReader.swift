@@ -286,7 +286,7 @@ final class OggOpusReader {
                 let title = try OpusTags.title(packet: tags.data)
                 // Only the first stream's title counts, not a chained one's.
                 if !headersRead {
-                    info.title = title
+                    info.titleBytes = title
                     headersRead = true
                 }
                 phase = .audio

@@ -85,11 +85,11 @@ struct OpusHead: Equatable {
 enum OpusTags {
     static let magic = Array("OpusTags".utf8)
 
-    /// The first non-empty TITLE comment (key in any case), nil if there is none.
+    /// The bytes of the first non-empty TITLE comment (key in any case), nil if there is none.
     ///
     /// The magic signature is required; a comment list cut short by a wrong length is read
     /// as far as it goes, since a damaged tag is no reason to refuse the audio.
-    static func title(packet bytes: UnsafeRawBufferPointer) throws(OggOpusError) -> String? {
+    static func title(packet bytes: UnsafeRawBufferPointer) throws(OggOpusError) -> [UInt8]? {
         guard bytes.count >= 8, bytes.prefix(8).elementsEqual(magic) else {
             throw OggOpusError("the second packet is not an OpusTags header")
         }
@@ -113,7 +113,7 @@ enum OpusTags {
                 byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) == expected  // ASCII case-insensitive
             }
             if matches {
-                return String(decoding: comment.dropFirst(key.count), as: UTF8.self)
+                return Array(comment.dropFirst(key.count))
             }
         }
         return nil

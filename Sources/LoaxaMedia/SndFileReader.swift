@@ -1,5 +1,9 @@
 import CSndFile
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Decodes a file through libsndfile: every format Loaxa takes except Ogg Opus, which
 /// `OggOpusReader` decodes. A regular file is read through `SndFileSource`'s buffer.
 final class SndFileReader {
@@ -29,14 +33,14 @@ final class SndFileReader {
         self.source = source
         self.path = path
         seekable = sfinfo.seekable != 0
-        var title: String?
+        var title: [UInt8]?
         if let t = sf_get_string(handle, Int32(SF_STR_TITLE)) {
-            let s = String(cString: t)
-            title = s.isEmpty ? nil : s
+            let bytes = Array(UnsafeBufferPointer(start: t, count: strlen(t))).map { UInt8(bitPattern: $0) }
+            title = bytes.isEmpty ? nil : bytes
         }
         self.info = AudioFileInfo(
             sampleRate: Int(sfinfo.samplerate), channels: Int(sfinfo.channels),
-            headerFrames: Int64(sfinfo.frames), format: Self.formatName(sfinfo.format), title: title)
+            headerFrames: Int64(sfinfo.frames), format: Self.formatName(sfinfo.format), titleBytes: title)
     }
 
     deinit { sf_close(handle) }

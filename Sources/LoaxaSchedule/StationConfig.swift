@@ -15,6 +15,9 @@
 /// before_block = "/usr/local/bin/amp on"
 /// [rules]
 /// max_block_minutes = 45
+/// [media]
+/// language = "vi"
+/// languages = { "tieng-mong" = "hmn" }
 /// ```
 ///
 /// Load it with `StationConfig.load(path:)`, or with the schedules through `StationSetup.load`.
@@ -27,10 +30,11 @@ public struct StationConfig: Hashable, Sendable {
     public var playout: Playout
     public var hooks: Hooks
     public var rules: Rules
+    public var media: Media
 
     public init(
         file: String, station: Station, paths: Paths, output: Output = Output(),
-        playout: Playout = Playout(), hooks: Hooks = Hooks(), rules: Rules = Rules()
+        playout: Playout = Playout(), hooks: Hooks = Hooks(), rules: Rules = Rules(), media: Media = Media()
     ) {
         self.file = file
         self.station = station
@@ -39,6 +43,7 @@ public struct StationConfig: Hashable, Sendable {
         self.playout = playout
         self.hooks = hooks
         self.rules = rules
+        self.media = media
     }
 
     /// `[station]`: who is on air and on which clock.
@@ -169,5 +174,31 @@ public struct StationConfig: Hashable, Sendable {
         }
 
         public static let range = 1...1440
+    }
+
+    /// `[media]`: what the media library records of segments.
+    public struct Media: Hashable, Sendable {
+        /// `language`: the language code of segments, such as `vi`. Default `vi`.
+        public var language: String
+        /// `languages`: language codes of folders under the media folder, by path relative
+        /// to it (NFC); a file takes the code of the deepest folder listed that holds it.
+        public var folderLanguages: [String: String]
+
+        public init(language: String = "vi", folderLanguages: [String: String] = [:]) {
+            self.language = language
+            self.folderLanguages = folderLanguages
+        }
+
+        /// Whether `code` has the shape of a BCP 47 language tag: a 2 or 3 letter language,
+        /// then optional subtags of 2 to 8 letters or digits (`vi`, `hmn`, `vi-VN`).
+        public static func isLanguageCode(_ code: String) -> Bool {
+            let parts = code.split(separator: "-", omittingEmptySubsequences: false)
+            guard let first = parts.first, (2...3).contains(first.count),
+                first.allSatisfy({ $0.isASCII && $0.isLetter })
+            else { return false }
+            return parts.dropFirst().allSatisfy { part in
+                (2...8).contains(part.count) && part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+            }
+        }
     }
 }

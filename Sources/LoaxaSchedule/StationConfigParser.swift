@@ -1,3 +1,4 @@
+import Foundation
 import TOMLKit
 
 /// Turns the text of `loaxa.toml` into a `StationConfig` and every problem found in it.
@@ -10,7 +11,7 @@ struct StationConfigParser {
         var pathsUsable: Bool
     }
 
-    static let sections = ["station", "paths", "output", "playout", "hooks", "rules"]
+    static let sections = ["station", "paths", "output", "playout", "hooks", "rules", "media"]
 
     /// Reads and parses the config file at `path` (relative to the current directory when
     /// not absolute). Diagnostics name the file as `path` was given.
@@ -51,7 +52,7 @@ struct StationConfigParser {
         let config = StationConfig(
             file: absolutePath, station: station, paths: paths ?? .init(defaultsIn: parser.folder),
             output: parser.output(root), playout: parser.playout(root), hooks: parser.hooks(root),
-            rules: parser.rules(root))
+            rules: parser.rules(root), media: parser.media(root))
         return Outcome(config: config, diagnostics: parser.reader.diagnostics, pathsUsable: paths != nil)
     }
 
@@ -218,5 +219,36 @@ struct StationConfigParser {
         return StationConfig.Rules(
             maxBlockMinutes: reader.integer(table, "max_block_minutes", at: path, in: StationConfig.Rules.range),
             maxBlocksPerDay: reader.integer(table, "max_blocks_per_day", at: path, in: StationConfig.Rules.range))
+    }
+
+    private mutating func media(_ root: TOMLTable) -> StationConfig.Media {
+        let (table, path) = section(root, "media", keys: ["language", "languages"])
+        var media = StationConfig.Media()
+        let advice = "use a language code such as \"vi\" (Vietnamese), \"hmn\" (Hmong) or \"km\" (Khmer)"
+        if let code = reader.string(table, "language", at: path) {
+            if StationConfig.Media.isLanguageCode(code) {
+                media.language = code
+            } else {
+                reader.report(path.appending("language"), "media.language \(quoted(code)) is not a language code; \(advice)")
+            }
+        }
+        guard table["languages"] != nil, let folders = reader.table(table, "languages", at: path) else { return media }
+        let folderPath = path.appending("languages")
+        for folder in folders.keys.sorted() {
+            guard let code = reader.string(folders, folder, at: folderPath) else { continue }
+            let name = folder.precomposedStringWithCanonicalMapping
+                .split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+            if name.isEmpty || name.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
+                reader.report(
+                    folderPath.appending(folder),
+                    "\(quoted(folder)) is not a folder inside the media folder; write its path relative to it, "
+                        + "such as \"tieng-mong\"")
+            } else if !StationConfig.Media.isLanguageCode(code) {
+                reader.report(folderPath.appending(folder), "\(quoted(code)) is not a language code; \(advice)")
+            } else {
+                media.folderLanguages[name] = code
+            }
+        }
+        return media
     }
 }

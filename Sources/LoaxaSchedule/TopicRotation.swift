@@ -12,11 +12,14 @@ public struct TopicSegment: Hashable, Sendable {
     /// in normalization (file names from macOS arrive in NFD); nil when the segment was not
     /// listed from a folder.
     public var path: String?
+    /// When the media library first indexed it; nil when it is not in the library.
+    public var addedAt: WallTime?
 
-    public init(media: String, durationMicros: Int64?, path: String? = nil) {
+    public init(media: String, durationMicros: Int64?, path: String? = nil, addedAt: WallTime? = nil) {
         self.media = media
         self.durationMicros = durationMicros
         self.path = path
+        self.addedAt = addedAt
     }
 }
 
@@ -24,10 +27,11 @@ public struct TopicSegment: Hashable, Sendable {
 /// aired least recently, never-aired ones first, so that over the days every segment airs in
 /// turn (SPEC §4).
 ///
-/// Ties — segments never aired, or last aired at the same instant — go by import order.
-/// Until a media library records imports, import order is the segment's `media` path in
-/// Unicode NFC, compared code point by code point (not by locale): `giam-ngheo/B.mp3`
-/// comes before `giam-ngheo/a.mp3`, and `giam-ngheo/ă.mp3` after both.
+/// Ties — segments never aired, or last aired at the same instant — go by import order:
+/// the time the media library first indexed them (`addedAt`), and for segments it has not
+/// indexed (after those it has) or added at the same instant, the `media` path in Unicode
+/// NFC, compared code point by code point (not by locale): `giam-ngheo/B.mp3` comes before
+/// `giam-ngheo/a.mp3`, and `giam-ngheo/ă.mp3` after both.
 ///
 /// The rotation keeps no state of its own: whoever picks passes the times segments last
 /// aired. A caller that picks ahead, as the daemon does, merges the times the airplay log
@@ -52,10 +56,10 @@ public enum TopicRotation {
         let unique = segments.filter { seen.insert($0.media).inserted }
         let ordered = unique.sorted { a, b in
             switch (lastAired[a.media], lastAired[b.media]) {
-            case (nil, nil): return importOrder(a.media, b.media)
+            case (nil, nil): return importOrder(a, b)
             case (nil, _): return true
             case (_, nil): return false
-            case (let x?, let y?): return x != y ? x < y : importOrder(a.media, b.media)
+            case (let x?, let y?): return x != y ? x < y : importOrder(a, b)
             }
         }
         return Array(ordered.prefix(count))
@@ -67,7 +71,18 @@ public enum TopicRotation {
         lastAired.merging(other) { max($0, $1) }
     }
 
-    /// Whether `a` comes before `b` in import order: their Unicode NFC code points compared
+    /// Whether `a` comes before `b` in import order: by the time the library added them
+    /// (segments it has not indexed last), then by path.
+    static func importOrder(_ a: TopicSegment, _ b: TopicSegment) -> Bool {
+        switch (a.addedAt, b.addedAt) {
+        case (let x?, let y?) where x != y: return x < y
+        case (.some, nil): return true
+        case (nil, .some): return false
+        default: return importOrder(a.media, b.media)
+        }
+    }
+
+    /// Whether path `a` comes before path `b`: their Unicode NFC code points compared
     /// one by one (the order SQLite's BINARY collation and UTF-8 bytes give too).
     public static func importOrder(_ a: String, _ b: String) -> Bool {
         let x = a.precomposedStringWithCanonicalMapping.unicodeScalars

@@ -7,14 +7,19 @@ import GRDB
 /// types that produce them. The table sits outside the hash chain; storing a measurement
 /// never touches `event`.
 extension AirplayLog {
-    /// The cached measurement of the file whose content hash is `sha256`, or nil if it has
-    /// not been measured.
+    /// The measurement of the file whose content hash is `sha256`, from the media library's
+    /// analysis or else this cache; nil if it has not been measured.
     public func loudness(sha256: String) throws -> (integrated: Double, truePeak: Double)? {
         try read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT integrated_lufs, true_peak_dbtp FROM loudness WHERE sha256 = ?",
-                    arguments: [sha256])
+                    db,
+                    sql: """
+                        SELECT loudness_lufs, true_peak_dbtp FROM media_content WHERE sha256 = ?
+                        UNION ALL SELECT integrated_lufs, true_peak_dbtp FROM loudness WHERE sha256 = ?
+                        LIMIT 1
+                        """,
+                    arguments: [sha256, sha256])
             else { return nil }
             let integrated: Double = try row.decode(atIndex: 0)
             let truePeak: Double = try row.decode(atIndex: 1)

@@ -119,6 +119,9 @@ public final class AirplayLog: Sendable {
         migrator.registerMigration("v5-approved-at") { db in
             try db.execute(sql: schemaV5ApprovedAt)
         }
+        migrator.registerMigration("v6-media-library") { db in
+            try db.execute(sql: schemaV6MediaLibrary)
+        }
         return migrator
     }()
 
@@ -239,25 +242,30 @@ public final class AirplayLog: Sendable {
         guard !events.isEmpty else { return [] }
         let clock = self.clock
         do {
-            return try writer.write { db in
-                var head = try Self.head(db)
-                let recordedAt = clock()
-                var seqs: [Int64] = []
-                seqs.reserveCapacity(events.count)
-                for event in events {
-                    let record = EventRecord(
-                        seq: (head?.seq ?? 0) + 1, event: event, recordedAt: recordedAt,
-                        prevHash: head?.hash ?? CanonicalEncoding.genesisHash)
-                    try record.insert(db)
-                    head = LogHead(seq: record.seq, hash: record.hash)
-                    seqs.append(record.seq)
-                }
-                return seqs
-            }
+            return try writer.write { db in try Self.append(events, db: db, recordedAt: clock()) }
         } catch {
             throw AirplayLogError.write(error)
         }
     }
+
+    /// Appends `events` after the head, inside the caller's write transaction `db`.
+    static func append(_ events: [AirplayEvent], db: Database, recordedAt: WallTime) throws -> [Int64] {
+        var head = try Self.head(db)
+        var seqs: [Int64] = []
+        seqs.reserveCapacity(events.count)
+        for event in events {
+            let record = EventRecord(
+                seq: (head?.seq ?? 0) + 1, event: event, recordedAt: recordedAt,
+                prevHash: head?.hash ?? CanonicalEncoding.genesisHash)
+            try record.insert(db)
+            head = LogHead(seq: record.seq, hash: record.hash)
+            seqs.append(record.seq)
+        }
+        return seqs
+    }
+
+    /// The time on the log's clock, as it stamps what it records.
+    public func now() -> WallTime { clock() }
 
     /// Appends one event and returns its seq.
     @discardableResult

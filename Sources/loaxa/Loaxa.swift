@@ -14,7 +14,8 @@ struct Loaxa: ParsableCommand {
         abstract: "Operate a Loaxa commune radio station.",
         discussion: "Example:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml",
         subcommands: [
-            StatusCommand.self, ScheduleCommand.self, QueueCommand.self, SkipCommand.self, StopCommand.self, LogCommand.self,
+            StatusCommand.self, ScheduleCommand.self, QueueCommand.self, SkipCommand.self, StopCommand.self, MediaCommand.self,
+            LogCommand.self,
         ])
 }
 

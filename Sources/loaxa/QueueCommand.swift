@@ -45,7 +45,7 @@ struct QueueCommand: ParsableCommand {
             }
             let media: String
             do {
-                media = try Import.intoMedia(file, mediaFolder: config.paths.media)
+                media = try Import.intoMedia(file, config: config)
             } catch {
                 printError("loaxa: \(error.message)")
                 throw ExitCode(1)

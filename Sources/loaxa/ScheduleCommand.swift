@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoaxaControl
 import LoaxaCore
+import LoaxaLibrary
 import LoaxaMedia
 import LoaxaSchedule
 import LoaxaStore
@@ -102,8 +103,21 @@ struct ScheduleCommand: ParsableCommand {
             let zone = setup.config.station.timeZone
             let today = zone.localDate(of: WallTime.now())
             let day = date.flatMap(CivilDate.init) ?? today
-            let media = TimelineMedia.folder(setup.config.paths.media) { headers.durationMicros($0) }
-            let lastAired = lastAired(before: day, today: today, setup: setup, media: media)
+            // The library's view of the topics, as the daemon picks them (read-only; none if
+            // the log cannot be opened).
+            let log = (try? AirplayLog.openReadOnly(path: setup.config.paths.database)) ?? nil
+            let folder = TimelineMedia.folder(setup.config.paths.media) { headers.durationMicros($0) }
+            var library: [String: LibraryEntry] = [:]
+            var topics: [String: [TopicSegment]] = [:]
+            let media = TimelineMedia(file: folder.file) { topic in
+                if let known = topics[topic] { return known }
+                let view = MediaLibrary.topicView(
+                    folder.topic(topic), topic: topic, mediaFolder: setup.config.paths.media, log: log)
+                library.merge(view.entries) { first, _ in first }
+                topics[topic] = view.segments
+                return view.segments
+            }
+            let lastAired = lastAired(before: day, today: today, setup: setup, media: media, log: log)
             var timeline = setup.schedule.timeline(
                 on: day, zone: zone, media: media, lastAired: lastAired,
                 queue: day == today ? waitingQueue(setup.config) : [])
@@ -111,8 +125,8 @@ struct ScheduleCommand: ParsableCommand {
                 for e in timeline.blocks[b].entries.indices {
                     let entry = timeline.blocks[b].entries[e]
                     guard entry.title == nil, entry.note != .missing, let name = entry.media else { continue }
-                    timeline.blocks[b].entries[e].title = headers.title(
-                        of: setup.config.paths.media + "/" + name, media: name)
+                    timeline.blocks[b].entries[e].title = library[name]?.title
+                        ?? headers.title(of: setup.config.paths.media + "/" + name, media: name)
                 }
             }
             if json {
@@ -123,9 +137,6 @@ struct ScheduleCommand: ParsableCommand {
             }
         }
 
-        /// When each segment last aired before `day`: the log's airings up to the start of
-        /// `day` (of today, for a later day), then the rotation followed from today to `day`.
-        /// With no log, or one that cannot be read, nothing has aired.
         /// The normal entries waiting in the running daemon's queue; none when it does not
         /// answer (the timeline is shown all the same).
         func waitingQueue(_ config: StationConfig) -> [QueuedSegment] {
@@ -136,14 +147,17 @@ struct ScheduleCommand: ParsableCommand {
             }
         }
 
+        /// When each segment last aired before `day`: the log's airings up to the start of
+        /// `day` (of today, for a later day), then the rotation followed from today to `day`.
+        /// With no log, or one that cannot be read, nothing has aired.
         func lastAired(
-            before day: CivilDate, today: CivilDate, setup: StationSetup, media: TimelineMedia
+            before day: CivilDate, today: CivilDate, setup: StationSetup, media: TimelineMedia, log: AirplayLog?
         ) -> [String: WallTime] {
             let zone = setup.config.station.timeZone
             let first = max(min(day, today), day.adding(days: -Self.maxSimulatedDays))
             var aired: [String: WallTime] = [:]
             do {
-                if let log = try AirplayLog.openReadOnly(path: setup.config.paths.database) {
+                if let log {
                     let start = zone.wallTime(date: first, secondOfDay: 0)
                     for topic in setup.schedule.topics {
                         aired = TopicRotation.merging(aired, try log.lastAired(topic: topic, before: start))
@@ -178,11 +192,9 @@ final class MediaHeaders {
     func durationMicros(_ path: String) -> Int64? { info(path)?.headerMicros }
 
     /// The title from the file's tags, else its name without extension, in Unicode NFC (as
-    /// the daemon logs it).
+    /// the daemon logs it for a file the library does not know).
     func title(of path: String, media: String) -> String {
-        if let title = info(path)?.title, !title.isEmpty { return title.precomposedStringWithCanonicalMapping }
-        let name = ((media as NSString).lastPathComponent as NSString).deletingPathExtension
-        return name.precomposedStringWithCanonicalMapping
+        MediaTitle.resolve(tagBytes: info(path)?.titleBytes, fileName: (media as NSString).lastPathComponent).text
     }
 }
 

@@ -39,6 +39,7 @@ struct ExportedRecord: Decodable {
     var reason: String?
     var underruns: Int?
     var approved_by: String?
+    var approved_at: String?
 }
 
 /// Parses `2024-05-19T17:30:00.000123+07:00` to UTC microseconds.

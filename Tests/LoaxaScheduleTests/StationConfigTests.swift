@@ -62,6 +62,33 @@ import Testing
         #expect(config.playout == .init(onLateStart: .join, resumeAfterEmergency: .resume, requireApproval: false, maxSegmentMinutes: 60))
         #expect(config.hooks == .init(beforeBlock: nil, beforeBlockLeadSeconds: 5, afterBlock: nil, emergencyLeadSeconds: 2))
         #expect(config.rules == .init(maxBlockMinutes: nil, maxBlocksPerDay: nil))
+        #expect(config.media == .init(language: "vi", folderLanguages: [:]))
+    }
+
+    @Test func mediaLanguagesByFolder() throws {
+        let text = """
+            [station]
+            name = "x"
+            [media]
+            language = "vi"
+            languages = { "tieng-mong" = "hmn", "tin-tuc/khmer/" = "km" }
+            """
+        let config = try StationConfig.parse(text, file: "/srv/loaxa.toml").get()
+        #expect(config.media.folderLanguages == ["tieng-mong": "hmn", "tin-tuc/khmer": "km"])
+        let problems = Self.problems("""
+            [station]
+            name = "x"
+            [media]
+            language = "Vietnamese"
+            languages = { "../ngoai" = "vi", "dan-toc" = "h m" }
+            """)
+        #expect(problems == [
+            "cfg.toml:4: media.language \"Vietnamese\" is not a language code; "
+                + "use a language code such as \"vi\" (Vietnamese), \"hmn\" (Hmong) or \"km\" (Khmer)",
+            "cfg.toml:5: \"../ngoai\" is not a folder inside the media folder; write its path relative to it, such as \"tieng-mong\"",
+            "cfg.toml:5: \"h m\" is not a language code; "
+                + "use a language code such as \"vi\" (Vietnamese), \"hmn\" (Hmong) or \"km\" (Khmer)",
+        ])
     }
 
     @Test func integerLoudnessIsAccepted() throws {
@@ -111,7 +138,7 @@ import Testing
             "cfg.toml:18: hooks.emergency_lead_s = -1 is out of range; use 0 s to 600 s",
             "cfg.toml:20: unknown key \"max_block_minute\" in [rules]; did you mean \"max_block_minutes\"?",
             "cfg.toml:21: rules.max_blocks_per_day must be a whole number, not the number 1.5",
-            "cfg.toml:22: unknown table [extra]; the config has the tables [station], [paths], [output], [playout], [hooks], [rules]",
+            "cfg.toml:22: unknown table [extra]; the config has the tables [station], [paths], [output], [playout], [hooks], [rules], [media]",
         ])
     }
 

@@ -90,7 +90,7 @@ struct LoudnessCacheTests {
 
         let log = try AirplayLog(path: path, clock: Fixture.clock)
         let applied = try log.writer.read { db in try AirplayLog.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-loudness", "v3-queue", "v4-rotation", "v5-approved-at"])
+        #expect(applied == ["v1", "v2-loudness", "v3-queue", "v4-rotation", "v5-approved-at", "v6-media-library"])
         #expect(try log.verify() == .intact(events: 4, head: head))
         #expect(try log.loudness(sha256: Self.hashA) == nil)
         try log.storeLoudness(sha256: Self.hashA, integrated: -16.2, truePeak: -1.4)
