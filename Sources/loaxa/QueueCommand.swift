@@ -4,6 +4,7 @@ import LoaxaControl
 import LoaxaCore
 import LoaxaMedia
 import LoaxaSchedule
+import LoaxaStore
 
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -54,9 +55,18 @@ struct QueueCommand: ParsableCommand {
             if priority == .emergency {
                 // The daemon airs an emergency at once: it takes the file's hash and loudness
                 // from here rather than reading the whole file first.
+                // The library has measured it if it was imported or scanned.
                 let path = (config.paths.media as NSString).appendingPathComponent(media)
-                if let sha = try? MediaHasher.sha256(path: path) { arguments["sha256"] = sha }
-                if let loudness = try? LoudnessAnalyzer.measure(path: path) {
+                let sha = try? MediaHasher.sha256(path: path)
+                if let sha { arguments["sha256"] = sha }
+                var known: MediaContent?
+                if let sha, let log = try? AirplayLog.openReadOnly(path: config.paths.database) {
+                    known = try? log.mediaContent(sha256: sha)
+                }
+                if let known {
+                    arguments["lufs"] = String(known.loudnessLUFS)
+                    arguments["dbtp"] = String(known.truePeakDBTP)
+                } else if let loudness = try? LoudnessAnalyzer.measure(path: path) {
                     arguments["lufs"] = String(loudness.integratedLUFS)
                     arguments["dbtp"] = String(loudness.truePeakDBTP)
                 }

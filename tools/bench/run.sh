@@ -6,7 +6,7 @@
 # Measures, for loaxad and for Debian's mpd, at the same fixed output format (48000 Hz S16
 # stereo): CPU seconds per hour of audio, peak RSS for a one-hour and a five-minute segment,
 # and frames of gap and lost frames at every join of a block of twelve short segments in
-# five formats. Writes docs/BENCHMARKS.md; the raw JSON of every measurement stays in
+# five formats; and how fast `loaxa media scan` analyses the same files. Writes docs/BENCHMARKS.md; the raw JSON of every measurement stays in
 # .build/bench/results/.
 #
 # Order: the fast runs (card `speed` BENCH_SPEED, default 10) play loaxad first, then mpd,
@@ -92,6 +92,12 @@ for i in $(seq 1 "$repeat"); do
     both_at_once "joins$suffix" 1 "${joins[@]}"
   fi
 done
+
+# 4. The media library: `loaxa media scan` over every file above (about 2 h 18 min of audio
+# in five formats), then rescans; ffmpeg's R128 meter over the same files for comparison.
+echo "bench: media scan"
+python3 tools/bench/scan.py --bin "$bin" --work "$out/work/scan" --out "$results/scan.json" \
+  "$media"/long/program-*.opus "$media"/long/program-*.mp3 "${joins[@]}" || failed=$((failed + 1))
 
 elapsed=$(($(date +%s) - began))
 report="$root/docs/BENCHMARKS.md"
