@@ -89,6 +89,11 @@ public struct MediaLibrary: Sendable {
         public var analysedRate: Int
     }
 
+    /// Why a scan could not run at all.
+    public struct ScanError: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
     /// Brings the library up to date with the media folder: new and changed files are
     /// analysed (a changed size or modification time, then a changed hash), unchanged ones
     /// are not; files that cannot air are refused with the reason, and the scan goes on.
@@ -96,6 +101,12 @@ public struct MediaLibrary: Sendable {
     ///
     /// - Parameter progress: called with each file's result as it is stored.
     public func scan(progress: (FileResult) -> Void = { _ in }) throws -> [FileResult] {
+        // An unmounted USB disk must not read as a folder whose files were all deleted.
+        guard LocalPath.kind(settings.mediaFolder) == .folder else {
+            throw ScanError(
+                description: "the media folder \(settings.mediaFolder) does not exist or is not a folder; "
+                    + "check [paths] media in the config (and that its disk is mounted)")
+        }
         let walker = MediaFolderWalker(root: settings.mediaFolder)
         var known = try log.libraryEntriesByPath()
         var results: [FileResult] = []

@@ -35,8 +35,14 @@ struct MediaCommand: ParsableCommand {
             // Decoding whole files is background work: a station on air keeps the CPU first.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             let started = DispatchTime.now().uptimeNanoseconds
-            let results = try library.scan { result in
-                if !json, result.change != .unchanged { print(MediaOutput.line(result)) }
+            let results: [MediaLibrary.FileResult]
+            do {
+                results = try library.scan { result in
+                    if !json, result.change != .unchanged { print(MediaOutput.line(result)) }
+                }
+            } catch {
+                printError("loaxa: \(error)")
+                throw ExitCode(1)
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             let summary = MediaOutput.Summary(results, seconds: seconds)

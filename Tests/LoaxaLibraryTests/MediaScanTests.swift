@@ -141,6 +141,12 @@ private func decodedFrames(_ path: String) throws -> Int64 {
     #expect(after.sha256 != before.sha256)
     #expect(after.content?.sampleRate == 48000)
 
+    // A media folder that is not there (a disk not mounted) is an error, not files deleted.
+    var away = f.settings
+    away.mediaFolder = f.root + "/not-mounted"
+    #expect(throws: MediaLibrary.ScanError.self) { try MediaLibrary(settings: away, log: f.log).scan() }
+    #expect(try f.entry("giam-ngheo/b.flac")?.state == .ok)
+
     // Removed: kept, marked missing; back again: the same id.
     try FileManager.default.removeItem(atPath: f.media + "/giam-ngheo/b.flac")
     let sixth = try f.library.scan()
