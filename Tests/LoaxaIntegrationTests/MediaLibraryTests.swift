@@ -92,17 +92,21 @@ import Testing
         for file in ["chirp-48k.flac", "speech-noise-22k.wav", "noise-vorbis-32k.ogg", "noise-speech.opus"] {
             try station.addMedia(file)
         }
+        // A topic whose only approved segment comes last in every other order.
+        try station.addMedia("quiet-noise-44k.wav", as: "chu-de/a-quiet.wav")
+        try station.addMedia("loud-noise-48k.wav", as: "chu-de/b-loud.wav")
         #expect(try station.loaxa(["media", "scan"]).status == 0)
         let ids = Dictionary(uniqueKeysWithValues: try list(station).map { ($0.path, $0.id) })
         let approve = try station.loaxa(["media", "approve", String(ids["test/chirp-48k.flac"]!), "--by", "Chủ tịch xã"])
         #expect(approve.status == 0, "\(approve.stderr)")
+        #expect(try station.loaxa(["media", "approve", "chu-de/b-loud.wav", "--by", "Chủ tịch xã"]).status == 0)
 
         let start = WallTime(seconds: WallTime.now().microseconds / 1_000_000 + 9)
         try station.writeBlock(
             id: "duyet", start: start,
             items: [
                 "{ file = \"test/chirp-48k.flac\" }", "{ file = \"test/speech-noise-22k.wav\" }", "{ queue = true }",
-                "{ file = \"test/noise-vorbis-32k.ogg\" }",
+                "{ file = \"test/noise-vorbis-32k.ogg\" }", "{ topic = \"chu-de\", count = 1 }",
             ])
         let daemon = try station.startDaemon()
         defer { station.stop(daemon) }
@@ -112,21 +116,27 @@ import Testing
         // Queued, not approved in the library: the operator's act approves it.
         #expect(try station.loaxa(["queue", "add", "test/noise-speech.opus"]).status == 0)
 
-        // chirp 3 s, opus 3.5 s, vorbis 3 s.
-        while WallTime.now() < start + 12_000_000 && daemon.isRunning { usleep(200_000) }
+        // chirp 3 s, opus 3.5 s, vorbis 3 s, loud noise 3 s.
+        while WallTime.now() < start + 15_000_000 && daemon.isRunning { usleep(200_000) }
         let user = try runProgram("/usr/bin/id", ["-un"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let records = try station.exportedRecords()
         let summary = records.map { "\($0.media) \($0.outcome ?? "-") \($0.reason ?? "") \($0.approved_by ?? "-")" }
         #expect(records.map(\.media) == [
             "test/chirp-48k.flac", "test/speech-noise-22k.wav", "test/noise-speech.opus", "test/noise-vorbis-32k.ogg",
+            "chu-de/b-loud.wav",
         ], "\(summary)")
-        #expect(records.map(\.outcome) == ["completed", "skipped", "completed", "completed"], "\(summary)")
+        #expect(records.map(\.outcome) == ["completed", "skipped", "completed", "completed", "completed"], "\(summary)")
         #expect(records[1].reason == "not approved", "\(summary)")
         #expect(records[0].approved_by == "Chủ tịch xã" && records[0].approved_at != nil, "\(summary)")
         #expect(records[2].approved_by == user && records[2].approved_at != nil, "\(summary)")
         #expect(records[3].approved_by == "Chủ tịch xã", "\(summary)")
 
-        let (capture, raw) = try station.analyzeCapture(["chirp-48k.flac", "noise-speech.opus", "noise-vorbis-32k.ogg"])
+        station.stop(daemon)  // the card writes its capture's runs as it closes
+        try station.addMedia("loud-noise-48k.wav")  // the analyser's reference, under test/
+        let (capture, raw) = try station.analyzeCapture([
+            "chirp-48k.flac", "noise-speech.opus", "noise-vorbis-32k.ogg", "loud-noise-48k.wav",
+        ])
+        #expect(capture.segments.count == 4, "\(raw)")
         #expect(capture.joins.allSatisfy { $0.gap_frames == 0 }, "\(raw)")
     }
 }
