@@ -109,7 +109,7 @@ extension PreparedBlock {
         title: TitleLookup = { _, _ in nil }, sha256 known: String? = nil, path onDisk: String? = nil
     ) -> PreparedItem {
         // A topic's file may be named on disk in another Unicode form than its NFC name.
-        let path = onDisk ?? (mediaRoot as NSString).appendingPathComponent(rel)
+        let path = onDisk ?? MediaFile.locate(rel, in: mediaRoot) ?? (mediaRoot as NSString).appendingPathComponent(rel)
         let parts = rel.split(separator: "/")
         let topic = parts.count > 1 ? String(parts[0]) : nil
         let fileName = (rel as NSString).lastPathComponent

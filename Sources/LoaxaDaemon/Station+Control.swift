@@ -51,7 +51,7 @@ extension Station {
         guard let media = arguments["media"]?.precomposedStringWithCanonicalMapping, !media.isEmpty else {
             return .refused("queue-add needs a media path")
         }
-        guard let path = LocalPath.inside(setup.config.paths.media, media) else {
+        guard let path = MediaFile.locate(media, in: setup.config.paths.media) else {
             return .refused("\(media) is not inside the media folder \(setup.config.paths.media)")
         }
         guard LocalPath.kind(path) == .file else {

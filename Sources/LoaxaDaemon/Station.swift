@@ -79,7 +79,7 @@ public final class Station: @unchecked Sendable {
         let lookup = Self.loudnessLookup(log: log, logger: logger)
         queue = OperatorQueue(
             log: log, logger: logger, record: { recorder.record($0) },
-            duration: { MediaDuration.headerMicros((mediaRoot as NSString).appendingPathComponent($0)) },
+            duration: { MediaFile.locate($0, in: mediaRoot).flatMap(MediaDuration.headerMicros) },
             prepare: { entry in
                 var item = PreparedBlock.prepare(
                     media: entry.media, mediaRoot: mediaRoot, source: OperatorQueue.source(entry.priority),

@@ -22,9 +22,7 @@ extension MediaLibrary {
         var out: [TopicSegment] = []
         for var segment in segments {
             let path = segment.path ?? mediaFolder + "/" + segment.media
-            if let entry = byPath[segment.media], let stamp = try? MediaAnalyzer.stat(path),
-                stamp.size == entry.size, stamp.modifiedNs == entry.modifiedNs
-            {
+            if let entry = byPath[segment.media], isCurrent(entry, at: path) {
                 if entry.state == .refused { continue }
                 entries[segment.media] = entry
                 segment.addedAt = entry.addedAt
@@ -32,5 +30,18 @@ extension MediaLibrary {
             out.append(segment)
         }
         return (out, entries)
+    }
+
+    /// The library's entry for the segment `media` (its NFC path) when the file at `path`
+    /// is as the library last saw it; nil otherwise.
+    public static func currentEntry(media: String, at path: String, log: AirplayLog?) -> LibraryEntry? {
+        guard let entry = (try? log?.libraryEntry(path: media)) ?? nil, isCurrent(entry, at: path) else { return nil }
+        return entry
+    }
+
+    /// Whether the file at `path` has the size and modification time `entry` recorded.
+    static func isCurrent(_ entry: LibraryEntry, at path: String) -> Bool {
+        guard let stamp = try? MediaAnalyzer.stat(path) else { return false }
+        return stamp.size == entry.size && stamp.modifiedNs == entry.modifiedNs
     }
 }

@@ -44,6 +44,9 @@ public enum MediaAnalyzer {
     /// has no audio, is longer than `maxMinutes`, or changed while it was read.
     public static func analyze(path: String, maxMinutes: Int) throws(MediaError) -> MediaAnalysis {
         let before = try stat(path)
+        if before.size == 0 {
+            throw MediaError(path: path, message: "the file is empty (0 bytes); was it copied whole?")
+        }
         let sha256 = try MediaHasher.sha256(path: path)
         let reader = try AudioFileReader(path: path)
         let info = reader.info

@@ -85,6 +85,9 @@ public struct TimelineEntry: Hashable, Sendable {
         case operatorQueue = "operator queue"
         /// A topic item whose folder holds no segment that can air.
         case noSegments = "no segments"
+        /// With `[playout] require_approval`, a segment whose content is not approved: it
+        /// would be skipped (the timeline still gives it its length).
+        case notApproved = "not approved"
 
         public var description: String { rawValue }
     }
@@ -183,7 +186,7 @@ public struct TimelineMedia {
             file: { name in
                 if let known = cache.files[name] { return known }
                 var length = FileLength.missing
-                if let path = LocalPath.inside(root, name), LocalPath.kind(path) == .file {
+                if let path = MediaFile.locate(name, in: root), LocalPath.kind(path) == .file {
                     length = duration(path).map { .micros(max($0, 0)) } ?? .unknown
                 }
                 cache.files[name] = length

@@ -12,7 +12,7 @@ extension PlannedItem {
         items.reduce(0) { sum, item in
             switch item {
             case .file(let name):
-                guard let path = LocalPath.inside(mediaFolder, name), LocalPath.kind(path) == .file else { return sum }
+                guard let path = MediaFile.locate(name, in: mediaFolder), LocalPath.kind(path) == .file else { return sum }
                 return sum + max(duration(path) ?? 0, 0)
             case .topic(let topic, let count):
                 let lengths = TopicFolder.segments(topic: topic, mediaFolder: mediaFolder, duration: duration)

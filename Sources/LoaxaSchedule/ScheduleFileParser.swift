@@ -293,7 +293,7 @@ struct ScheduleFileParser {
             // The media folder is missing; that is reported once, not for every item.
             return true
         }
-        guard let absolute = LocalPath.inside(media, name) else {
+        guard let absolute = MediaFile.locate(name, in: media) else {
             reader.report(path, "\(key) \(quoted(name)) is outside the media folder; give a path relative to \(media)")
             return false
         }

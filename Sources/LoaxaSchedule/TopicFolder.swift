@@ -14,7 +14,7 @@ public enum TopicFolder {
     ///   nil when unknown (callers pass `MediaDuration.headerMicros`).
     public static func segments(topic: String, mediaFolder: String, duration: (String) -> Int64?) -> [TopicSegment] {
         let media = LocalPath.fromCurrentDirectory(mediaFolder)
-        guard let folder = LocalPath.inside(media, topic), folder != media, LocalPath.kind(folder) == .folder else {
+        guard let folder = MediaFile.locate(topic, in: media), folder != media, LocalPath.kind(folder) == .folder else {
             return []
         }
         let prefix = String(folder.dropFirst(media.count + 1))

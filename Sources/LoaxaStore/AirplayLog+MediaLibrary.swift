@@ -87,7 +87,8 @@ public struct LibraryEntry: Hashable, Sendable, Codable {
     public var problem: String?
     /// When the library first saw a file at this path.
     public var addedAt: WallTime
-    /// When the file was last looked at.
+    /// When the library last wrote what it found of the file: a rescan that finds it
+    /// unchanged writes nothing (no disk flush per file).
     public var checkedAt: WallTime
     /// Its content's analysis; nil for a refused file.
     public var content: MediaContent?

@@ -19,7 +19,7 @@ enum Import {
     /// and other content there gets a `-2`, `-3` ... suffix.
     static func intoMedia(_ name: String, config: StationConfig) throws(Failure) -> String {
         let root = LocalPath.standardize(config.paths.media)
-        if !name.hasPrefix("/"), let inside = LocalPath.inside(root, name), LocalPath.kind(inside) == .file {
+        if !name.hasPrefix("/"), let inside = MediaFile.locate(name, in: root), LocalPath.kind(inside) == .file {
             return relative(inside, root: root)
         }
         let source = LocalPath.fromCurrentDirectory(name)

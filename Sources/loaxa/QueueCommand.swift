@@ -56,7 +56,7 @@ struct QueueCommand: ParsableCommand {
                 // The daemon airs an emergency at once: it takes the file's hash and loudness
                 // from here rather than reading the whole file first.
                 // The library has measured it if it was imported or scanned.
-                let path = (config.paths.media as NSString).appendingPathComponent(media)
+                let path = MediaFile.locate(media, in: config.paths.media) ?? config.paths.media + "/" + media
                 let sha = try? MediaHasher.sha256(path: path)
                 if let sha { arguments["sha256"] = sha }
                 var known: MediaContent?

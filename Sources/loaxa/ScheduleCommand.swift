@@ -107,13 +107,11 @@ struct ScheduleCommand: ParsableCommand {
             // the log cannot be opened).
             let log = (try? AirplayLog.openReadOnly(path: setup.config.paths.database)) ?? nil
             let folder = TimelineMedia.folder(setup.config.paths.media) { headers.durationMicros($0) }
-            var library: [String: LibraryEntry] = [:]
             var topics: [String: [TopicSegment]] = [:]
             let media = TimelineMedia(file: folder.file) { topic in
                 if let known = topics[topic] { return known }
                 let view = MediaLibrary.topicView(
                     folder.topic(topic), topic: topic, mediaFolder: setup.config.paths.media, log: log)
-                library.merge(view.entries) { first, _ in first }
                 topics[topic] = view.segments
                 return view.segments
             }
@@ -121,12 +119,19 @@ struct ScheduleCommand: ParsableCommand {
             var timeline = setup.schedule.timeline(
                 on: day, zone: zone, media: media, lastAired: lastAired,
                 queue: day == today ? waitingQueue(setup.config) : [])
+            let requireApproval = setup.config.playout.requireApproval
             for b in timeline.blocks.indices {
                 for e in timeline.blocks[b].entries.indices {
                     let entry = timeline.blocks[b].entries[e]
-                    guard entry.title == nil, entry.note != .missing, let name = entry.media else { continue }
-                    timeline.blocks[b].entries[e].title = library[name]?.title
-                        ?? headers.title(of: setup.config.paths.media + "/" + name, media: name)
+                    guard entry.note != .missing, let name = entry.media else { continue }
+                    let path = MediaFile.locate(name, in: setup.config.paths.media) ?? setup.config.paths.media + "/" + name
+                    let known = MediaLibrary.currentEntry(media: name, at: path, log: log)
+                    if entry.title == nil {
+                        timeline.blocks[b].entries[e].title = known?.title ?? headers.title(of: path, media: name)
+                    }
+                    if requireApproval, entry.kind != .queue, entry.note == nil, !approved(path, known, log: log) {
+                        timeline.blocks[b].entries[e].note = .notApproved
+                    }
                 }
             }
             if json {
@@ -135,6 +140,14 @@ struct ScheduleCommand: ParsableCommand {
                 let heading = "\(setup.config.station.name) — \(day) (\(Weekday(of: day))), \(zone)"
                 print(TimelineOutput.table(timeline, zone: zone, heading: heading))
             }
+        }
+
+        /// Whether the content of the file at `path` is approved: as the library's current
+        /// entry `known` says, else by hashing the file.
+        func approved(_ path: String, _ known: LibraryEntry?, log: AirplayLog?) -> Bool {
+            if let known { return known.approval != nil }
+            guard let log, let sha256 = try? MediaHasher.sha256(path: path) else { return false }
+            return (try? log.approval(sha256: sha256)) != nil
         }
 
         /// The normal entries waiting in the running daemon's queue; none when it does not

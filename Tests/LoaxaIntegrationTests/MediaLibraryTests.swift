@@ -31,7 +31,8 @@ import Testing
 
     @Test func theCommandsScanListImportAndApprove() throws {
         let station = try TestStation()
-        try station.writeConfig(extra: "[media]\nlanguage = \"vi\"\nlanguages = { \"tieng-mong\" = \"hmn\" }")
+        try station.writeConfig(
+            extra: "[playout]\nrequire_approval = true\n[media]\nlanguage = \"vi\"\nlanguages = { \"tieng-mong\" = \"hmn\" }")
         try station.addMedia("speech-noise-22k.wav", as: "giam-ngheo/loi-noi.wav")
         try station.addMedia("bursts-44k.mp3", as: "tieng-mong/tin.mp3")
         try station.addMedia("broken.wav", as: "giam-ngheo/hong.wav")
@@ -84,6 +85,28 @@ import Testing
         #expect(try list(station).first { $0.id == speech.id }?.approved_by == nil)
         let table = try station.loaxa(["media", "list"])
         #expect(table.stdout.contains("Trần Thị Bình"), "\(table.stdout)")
+
+        // The day's timeline flags what require_approval would skip.
+        let start = WallTime.now() + 3_600_000_000
+        try station.writeBlock(
+            id: "sang", start: start, items: ["{ file = \"thong-bao/Họp dân.flac\" }", "{ file = \"giam-ngheo/loi-noi.wav\" }"])
+        let shown = try station.loaxa(["schedule", "show", "--date", station.local(start).date, "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        struct Day: Decodable {
+            struct Block: Decodable { var items: [Item] }
+            struct Item: Decodable { var media: String?; var title: String?; var note: String? }
+            var blocks: [Block]
+        }
+        let items = try JSONDecoder().decode(Day.self, from: Data(shown.stdout.utf8)).blocks.flatMap(\.items)
+        #expect(items.map(\.note) == [nil, "not approved"], "\(shown.stdout)")
+        #expect(items.first?.title == "Thông báo họp dân", "\(shown.stdout)")
+    }
+
+    /// The CLI scans and imports with the analysis module alone: it does not even load ALSA.
+    @Test func theCommandLineToolDoesNotLinkALSA() throws {
+        let linked = try runProgram("/usr/bin/ldd", [Environment.binDir + "/loaxa"])
+        #expect(linked.status == 0 && linked.stdout.contains("libsndfile"), "\(linked.stdout)")
+        #expect(!linked.stdout.contains("libasound"), "\(linked.stdout)")
     }
 
     @Test func withRequireApprovalOnlyApprovedSegmentsAir() throws {

@@ -60,6 +60,7 @@ private func decodedFrames(_ path: String) throws -> Int64 {
     try f.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", f.media + "/giam-ngheo/rong.wav", "trim", "0", "0"])
     try f.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", f.media + "/giam-ngheo/dai.wav", "synth", "61", "sine", "440"])
     try f.run(["sox", "-n", "-r", "8000", "-c", "1", "-b", "16", f.media + "/giam-ngheo/vua.wav", "synth", "59", "sine", "440"])
+    _ = FileManager.default.createFile(atPath: f.media + "/giam-ngheo/cat-do.mp3", contents: Data())
     _ = FileManager.default.createFile(atPath: f.media + "/giam-ngheo/ghi-am.m4a", contents: Data([1, 2, 3]))
     _ = FileManager.default.createFile(atPath: f.media + "/giam-ngheo/ghi-chu.txt", contents: Data("x".utf8))
     // TCVN3 bytes of "Thông báo", as an old Windows program wrote the name.
@@ -72,6 +73,7 @@ private func decodedFrames(_ path: String) throws -> Int64 {
     #expect(byPath["giam-ngheo/vua.wav"]?.change == .added)
     #expect(byPath["giam-ngheo/hong.wav"]?.problem?.hasPrefix("cannot decode") == true)
     #expect(byPath["giam-ngheo/rong.wav"]?.problem?.contains("no audio") == true)
+    #expect(byPath["giam-ngheo/cat-do.mp3"]?.problem?.contains("empty (0 bytes)") == true)
     #expect(byPath["giam-ngheo/dai.wav"]?.problem?.contains("too long") == true)
     #expect(byPath["giam-ngheo/dai.wav"]?.problem?.contains("max_segment_minutes = 1") == true)
     #expect(byPath["giam-ngheo/ghi-am.m4a"]?.problem?.contains("convert it") == true)
@@ -84,7 +86,7 @@ private func decodedFrames(_ path: String) throws -> Int64 {
     // Refused files the library could name are kept with their reason; the rest air.
     #expect(try f.log.libraryEntries().map(\.path) == ["giam-ngheo/tot.wav", "giam-ngheo/vua.wav"])
     let refused = try f.log.libraryEntries(states: [.refused]).map(\.path).sorted()
-    #expect(refused == ["giam-ngheo/dai.wav", "giam-ngheo/hong.wav", "giam-ngheo/rong.wav"])
+    #expect(refused == ["giam-ngheo/cat-do.mp3", "giam-ngheo/dai.wav", "giam-ngheo/hong.wav", "giam-ngheo/rong.wav"])
 }
 
 @Test func namesFromAMacAndFromWindowsAreOneSegmentName() throws {
