@@ -55,6 +55,10 @@ TOML
 # Index the media folder: every segment analysed once (length, loudness, title).
 "$bin/loaxa" media scan --config "$state/loaxa.toml"
 "$bin/loaxa" media list --config "$state/loaxa.toml"
+# The commune's leader approves the jingles: their airings carry who approved them and when.
+for jingle in jingles/mo-dau.ogg jingles/ket-thuc.ogg; do
+  "$bin/loaxa" media approve "$jingle" --by "Chủ tịch UBND xã (trình diễn)" --config "$state/loaxa.toml"
+done
 "$bin/loaxa" schedule show --config "$state/loaxa.toml"
 echo
 echo "Starting loaxad; the block \"trinh-dien\" airs at $start (Asia/Ho_Chi_Minh)."
