@@ -120,6 +120,7 @@ public final class Station: @unchecked Sendable {
         let config = setup.config
         // Read before this run adds events: the look back starts where the last run ended.
         lookBackFrom = (try? log.lastEventTime()) ?? wall.now()
+        closeWhatTheLastRunLeftOpen()
         recorder.start()
         output.start()
         renderer.start()
@@ -286,6 +287,24 @@ public final class Station: @unchecked Sendable {
                 logger.warning("cannot measure the loudness of \(path): \(error); it airs without gain")
                 return nil
             }
+        }
+    }
+
+    /// Closes the segments a daemon that was killed, crashed or lost power left open, before
+    /// this run records anything: each as `interrupted` at the last moment known to have
+    /// aired, or `not_aired` if it never reached the card.
+    func closeWhatTheLastRunLeftOpen() {
+        do {
+            let closing = try log.closingEventsForOpenSegments(
+                reason: "the daemon stopped without closing it (killed, crashed or a power cut); "
+                    + "closed at the next start, at the last moment known to have aired")
+            guard !closing.isEmpty else { return }
+            try log.append(closing)
+            for event in closing {
+                logger.warning("closed \(event.media ?? "a segment") of block \(event.blockID ?? "-") as \(event.outcome?.rawValue ?? "-"): the last run stopped without closing it")
+            }
+        } catch {
+            logger.error("cannot close the segments the last run left open: \(error)")
         }
     }
 
