@@ -32,7 +32,7 @@ extension AirplayLog {
     public func storeLoudness(sha256: String, integrated: Double, truePeak: Double) throws {
         let measuredAt = clock()
         do {
-            try writer.write { db in
+            try writeState { db in
                 try db.execute(
                     sql: """
                         INSERT OR REPLACE INTO loudness (sha256, integrated_lufs, true_peak_dbtp, measured_at_us)

@@ -255,7 +255,7 @@ extension AirplayLog {
     @discardableResult
     public func saveLibraryEntry(_ entry: LibraryEntry, content: MediaContent?) throws -> LibraryEntry {
         do {
-            return try writer.write { db in
+            return try writeState { db in
                 if let content {
                     try db.execute(
                         sql: """
@@ -303,7 +303,7 @@ extension AirplayLog {
         guard !paths.isEmpty else { return }
         let now = clock()
         do {
-            try writer.write { db in
+            try writeState { db in
                 for path in paths {
                     try db.execute(
                         sql: "UPDATE media_file SET state = 'missing', problem = NULL, checked_at_us = ? WHERE path = ?",

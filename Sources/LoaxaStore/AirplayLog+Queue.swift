@@ -79,7 +79,7 @@ extension AirplayLog {
     ) throws -> QueueEntry {
         let now = clock()
         do {
-            return try writer.write { db in
+            return try writeState { db in
                 try db.execute(
                     sql: """
                         INSERT INTO queue_item (media, priority, block_id, expires_at_us, added_at_us, added_by, state, state_at_us)
@@ -103,7 +103,7 @@ extension AirplayLog {
     public func setQueueState(id: Int64, _ state: QueueEntry.State, note: String? = nil) throws -> Bool {
         let now = clock()
         do {
-            return try writer.write { db in
+            return try writeState { db in
                 try db.execute(
                     sql: "UPDATE queue_item SET state = ?, state_at_us = ?, note = ? WHERE id = ?",
                     arguments: [state.rawValue, now.microseconds, note, id])

@@ -443,6 +443,24 @@ public final class AirplayLog: Sendable {
         EventRecord.selection(alias: alias, approvedAt: hasApprovedAtColumn)
     }
 
+    /// Runs `body` in a write transaction whose commit does not wait for the disk, for the
+    /// tables that are working state or caches (the queue, the media library, the loudness
+    /// cache), never for events. A WAL commit made this way cannot corrupt the file; it
+    /// reaches the disk with the next flushed commit (the next event) or checkpoint. Waiting
+    /// for a flush here would hold up an emergency behind a slow SD card.
+    func writeState<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
     /// Runs `body` in a read transaction (a snapshot), reporting database errors for the
     /// operator and passing `body`'s own errors through unchanged.
     func read<T>(_ body: (Database) throws -> T) throws -> T {

@@ -132,6 +132,11 @@ struct AirplayLogTests {
         #expect(try again.head() == head)
         #expect(try again.durabilitySettings().synchronous == 2)
         #expect(try again.verify() == .intact(events: 4, head: head))
+
+        // Working state (the queue) is written without waiting for the disk; the events
+        // that follow are flushed again.
+        _ = try log.enqueue(media: "a.wav", priority: .normal, blockID: nil, expiresAt: nil, addedBy: nil)
+        #expect(try log.durabilitySettings().synchronous == 2)
     }
 
     @Test func openingInAMissingFolderExplainsWhatToCheck() throws {
