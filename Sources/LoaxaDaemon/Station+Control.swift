@@ -47,6 +47,7 @@ extension Station {
     /// elsewhere first), `priority`, and optionally `block`, `expires_us`.
     func queueAdd(_ arguments: [String: String], by user: String) -> ControlResponse {
         let received = wall.now()
+        let receivedTick = DispatchTime.now()
         let setup = self.setup
         guard let media = arguments["media"]?.precomposedStringWithCanonicalMapping, !media.isEmpty else {
             return .refused("queue-add needs a media path")
@@ -114,15 +115,17 @@ extension Station {
         item.approvedBy = user
         item.approvedAt = entry.addedAt
         queue.add(entry, prepared: item)
-        let message = airEmergency()
+        let message = airEmergency(receivedAt: receivedTick)
         return ControlResponse(ok: true, message: "queue entry \(entry.id): \(what); \(message)", queue: [report(entry)])
     }
 
     /// Airs the oldest waiting emergency, if any: at once inside a block; outside one, the
     /// `before_block` hook (the amplifier) runs at once and the emergency airs
-    /// `emergency_lead_s` later. Returns what happens, for the operator.
+    /// `emergency_lead_s` after `receivedAt`, when the command arrived (the time spent
+    /// preparing it and starting the hook is not added to the lead). Returns what happens,
+    /// for the operator.
     @discardableResult
-    func airEmergency() -> String {
+    func airEmergency(receivedAt: DispatchTime = .now()) -> String {
         guard let item = queue.takeEmergency() else { return "" }
         let config = setup.config
         let converter: SegmentConverter
@@ -144,7 +147,7 @@ extension Station {
         if !inBlock, let command = config.hooks.beforeBlock {
             hooks.run(command, hook: "before_block", blockID: "emergency")
             let lead = config.hooks.emergencyLeadSeconds
-            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(lead)) { [renderer] in renderer.interrupt(request) }
+            DispatchQueue.global().asyncAfter(deadline: receivedAt + .seconds(lead)) { [renderer] in renderer.interrupt(request) }
             return "before_block ran; it airs in \(lead) s"
         }
         renderer.interrupt(request)
