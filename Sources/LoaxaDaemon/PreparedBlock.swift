@@ -5,6 +5,7 @@
 
 import Foundation
 import LoaxaCore
+import LoaxaLibrary
 import LoaxaMedia
 import LoaxaSchedule
 
@@ -110,12 +111,10 @@ extension PreparedBlock {
     ) -> PreparedItem {
         // A topic's file may be named on disk in another Unicode form than its NFC name.
         let path = onDisk ?? MediaFile.locate(rel, in: mediaRoot) ?? (mediaRoot as NSString).appendingPathComponent(rel)
-        let parts = rel.split(separator: "/")
-        let topic = parts.count > 1 ? String(parts[0]) : nil
         let fileName = (rel as NSString).lastPathComponent
         var item = PreparedItem(
             media: rel, path: path, source: source, title: MediaTitle.resolve(tagBytes: nil, fileName: fileName).text,
-            topic: topic, sha256: nil, problem: nil)
+            topic: MediaLibrary.topic(of: rel), sha256: nil, problem: nil)
         guard FileManager.default.fileExists(atPath: path) else {
             item.problem = "file not found: \(rel)"
             return item

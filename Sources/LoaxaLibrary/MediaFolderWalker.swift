@@ -1,5 +1,6 @@
 import Foundation
 import LoaxaCore
+import LoaxaSchedule
 
 #if canImport(Glibc)
     import Glibc
@@ -10,7 +11,7 @@ import LoaxaCore
 /// a phone with another code page) is reported instead of silently mangled.
 struct MediaFolderWalker {
     /// The extensions of the formats Loaxa plays (SPEC §5), lower case.
-    static let audioExtensions: Set<String> = ["wav", "flac", "ogg", "oga", "opus", "mp3"]
+    static let audioExtensions = TopicFolder.audioExtensions
     /// Extensions of audio formats Loaxa does not play, which phones and old PCs produce:
     /// reported, so the officer knows to convert them, rather than ignored.
     static let unsupportedExtensions: Set<String> = [

@@ -61,7 +61,7 @@ extension MediaLibrary {
         do {
             analysis = try MediaAnalyzer.analyze(path: source, maxMinutes: settings.maxSegmentMinutes)
         } catch {
-            throw ImportError(file: shown, message: "refused: \(error.message.replacingOccurrences(of: source + ": ", with: ""))")
+            throw ImportError(file: shown, message: "refused: \(error.message)")
         }
         let targetFolder = settings.mediaFolder + "/" + folderName
         let name: String

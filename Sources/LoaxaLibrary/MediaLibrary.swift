@@ -207,17 +207,14 @@ public struct MediaLibrary: Sendable {
         _ file: MediaFolderWalker.File, earlier: LibraryEntry?, stamp: MediaAnalyzer.FileStamp?, sha256: String?,
         problem: String, at now: WallTime
     ) throws -> FileResult {
-        // The problem names the file by its absolute path; the library names it by its path.
-        let absolute = settings.mediaFolder + "/" + file.diskPath + ": "
-        let reason = problem.hasPrefix(absolute) ? String(problem.dropFirst(absolute.count)) : problem
         let title = earlier?.title ?? MediaTitle.resolve(tagBytes: nil, fileName: (file.path as NSString).lastPathComponent).text
         let entry = LibraryEntry(
             id: earlier?.id ?? 0, path: file.path, diskPath: file.diskPath, topic: Self.topic(of: file.path), title: title,
             titleSource: earlier?.titleSource ?? MediaTitle.Source.fileName.rawValue, titleNote: earlier?.titleNote,
             language: settings.language(of: file.path), size: stamp?.size ?? 0, modifiedNs: stamp?.modifiedNs ?? 0,
-            sha256: sha256, state: .refused, problem: reason, addedAt: earlier?.addedAt ?? now, checkedAt: now)
+            sha256: sha256, state: .refused, problem: problem, addedAt: earlier?.addedAt ?? now, checkedAt: now)
         let stored = try log.saveLibraryEntry(entry, content: nil)
-        return FileResult(path: file.path, change: .refused, entry: stored, problem: reason, analysedFrames: 0, analysedRate: 0)
+        return FileResult(path: file.path, change: .refused, entry: stored, problem: problem, analysedFrames: 0, analysedRate: 0)
     }
 
     /// The stored analysis of the content `sha256`; a database error is reported as the

@@ -32,9 +32,6 @@ public struct MediaAnalysis: Sendable, Hashable {
         self.loudness = loudness
         self.titleBytes = titleBytes
     }
-
-    /// The decoded length in milliseconds, rounded down.
-    public var durationMs: Int64 { sampleRate > 0 ? frames * 1000 / Int64(sampleRate) : 0 }
 }
 
 /// Analyses a whole file for the media library: hashes its bytes, decodes it to the end to
