@@ -62,6 +62,8 @@ let package = Package(
                 "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl", "LoaxaLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Writes a generated airplay log for the scale benchmark; not installed.
+        .executableTarget(name: "loaxa-loggen", dependencies: ["LoaxaCore", "LoaxaStore"]),
 
         .testTarget(name: "LoaxaCoreTests", dependencies: ["LoaxaCore"]),
         .testTarget(name: "LoaxaScheduleTests", dependencies: ["LoaxaSchedule"]),

@@ -46,22 +46,62 @@ public struct WallTime: Hashable, Comparable, Sendable, Codable, CustomStringCon
 public enum RFC3339 {
     /// Formats `time` as `2024-05-19T17:30:00.000000+07:00` at the given offset from UTC.
     public static func format(_ time: WallTime, offsetSeconds: Int) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        append(time, offsetSeconds: offsetSeconds, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the text ``format(_:offsetSeconds:)`` gives, as UTF-8, to `bytes` (for writers
+    /// of millions of times, which would spend their time on intermediate strings).
+    public static func append(_ time: WallTime, offsetSeconds: Int, to bytes: inout [UInt8]) {
         let local = time.microseconds + Int64(offsetSeconds) * 1_000_000
         let (secs, micros) = floorDivMod(local, 1_000_000)
         let (days, secOfDay) = floorDivMod(secs, 86_400)
         let date = CivilDate(daysSinceEpoch: days)
-        let h = secOfDay / 3600, m = (secOfDay % 3600) / 60, s = secOfDay % 60
-        var out = "\(pad(Int64(date.year), 4))-\(pad(Int64(date.month), 2))-\(pad(Int64(date.day), 2))"
-        out += "T\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(micros, 6))"
-        if offsetSeconds == 0 { return out + "Z" }
-        let sign = offsetSeconds < 0 ? "-" : "+"
+        if date.year < 0 { bytes.append(UInt8(ascii: "-")) }
+        digits(Int64(abs(date.year)), 4, &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int64(date.month), 2, &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        digits(Int64(date.day), 2, &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        digits(secOfDay / 3600, 2, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        digits((secOfDay % 3600) / 60, 2, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        digits(secOfDay % 60, 2, &bytes)
+        bytes.append(UInt8(ascii: "."))
+        digits(micros, 6, &bytes)
+        if offsetSeconds == 0 {
+            bytes.append(UInt8(ascii: "Z"))
+            return
+        }
         let off = abs(offsetSeconds)
-        return out + "\(sign)\(pad(Int64(off / 3600), 2)):\(pad(Int64((off % 3600) / 60), 2))"
+        bytes.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
+        digits(Int64(off / 3600), 2, &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        digits(Int64((off % 3600) / 60), 2, &bytes)
     }
 
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    /// `value` (not negative) in decimal, zero-padded to at least `width` digits.
+    private static func digits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
+        var scratch: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var v = value
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            while buffer.count - i < width {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0")
+            }
+            bytes.append(contentsOf: buffer[i...])
+        }
     }
 }
 

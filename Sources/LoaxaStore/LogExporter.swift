@@ -8,9 +8,11 @@ import LoaxaCore
 /// at the station's UTC offset for each instant. Both formats have the same fields, named
 /// ``columns``; absent values are an empty CSV field or JSON `null`.
 ///
-/// Each export returns the log's head at the moment it was read, which the caller shows
-/// beside the file (for example on stderr): whoever keeps it can later check with
-/// ``AirplayLog/verify(anchor:)`` that the log still holds the events it was made from.
+/// Every record carries, as `log_head`, the log's head at the moment the export read it
+/// ("seq N sha256 HEX"), so the file itself says what it was made from: whoever keeps a
+/// copy can later check with `loaxa log verify --head` that the log still holds that event
+/// unchanged, which catches a log cut short. The export also returns the head, for the
+/// caller to show (an export of a period with no record has no row to carry it).
 public struct LogExporter: Sendable {
     /// The export formats.
     public enum Format: String, Sendable, CaseIterable {
@@ -29,11 +31,12 @@ public struct LogExporter: Sendable {
         public var head: LogHead?
     }
 
-    /// The field names, in order: the CSV header and the JSON object keys.
+    /// The field names, in order: the CSV header and the JSON object keys. The last,
+    /// `log_head`, is the same on every record.
     public static let columns = [
         "block_id", "source", "media", "title", "topic", "sha256", "scheduled_at", "started_at",
         "ended_at", "planned_ms", "played_ms", "outcome", "reason", "underruns", "approved_by",
-        "approved_at", "clock_synchronized",
+        "approved_at", "clock_synchronized", "log_head",
     ]
 
     public let log: AirplayLog
@@ -50,11 +53,11 @@ public struct LogExporter: Sendable {
     public func export(
         _ format: Format, from: WallTime? = nil, to: WallTime? = nil, into output: FileHandle
     ) throws -> Summary {
-        var sink = BufferedOutput(handle: output)
+        let sink = BufferedOutput(handle: output)
         let summary: Summary
         switch format {
-        case .csv: summary = try writeCSV(from: from, to: to, into: &sink)
-        case .json: summary = try writeJSON(from: from, to: to, into: &sink)
+        case .csv: summary = try writeCSV(from: from, to: to, into: sink)
+        case .json: summary = try writeJSON(from: from, to: to, into: sink)
         }
         try sink.flush()
         return summary
@@ -62,18 +65,16 @@ public struct LogExporter: Sendable {
 
     // MARK: - CSV
 
-    private func writeCSV(from: WallTime?, to: WallTime?, into sink: inout BufferedOutput) throws -> Summary {
+    private func writeCSV(from: WallTime?, to: WallTime?, into sink: BufferedOutput) throws -> Summary {
         sink.append([0xEF, 0xBB, 0xBF])
         sink.append(Self.columns.joined(separator: ","))
         sink.append("\r\n")
         var count = 0
-        let head = try log.forEachSegmentRecord(from: from, to: to) { record in
-            var first = true
-            for value in fields(of: record) {
-                if !first { sink.append(",") }
-                first = false
-                sink.append(Self.csvField(value.csvText))
-            }
+        var headText = ""
+        let head = try log.forEachSegmentRecord(from: from, to: to, head: { headText = $0?.description ?? "" }) { record in
+            var row = CSVFields(sink: sink)
+            write(record, to: &row)
+            row.text(headText)
             sink.append("\r\n")
             count += 1
             try sink.flushIfFull()
@@ -81,29 +82,17 @@ public struct LogExporter: Sendable {
         return Summary(records: count, head: head)
     }
 
-    /// `text` as one RFC 4180 field: quoted, with quotes doubled, when it holds a comma, a
-    /// quote, CR or LF.
-    static func csvField(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
-            return text
-        }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
-
     // MARK: - JSON
 
-    private func writeJSON(from: WallTime?, to: WallTime?, into sink: inout BufferedOutput) throws -> Summary {
+    private func writeJSON(from: WallTime?, to: WallTime?, into sink: BufferedOutput) throws -> Summary {
         sink.append("[")
         var count = 0
-        let head = try log.forEachSegmentRecord(from: from, to: to) { record in
+        var headText = ""
+        let head = try log.forEachSegmentRecord(from: from, to: to, head: { headText = $0?.description ?? "" }) { record in
             sink.append(count == 0 ? "\n{" : ",\n{")
-            for (index, value) in fields(of: record).enumerated() {
-                if index > 0 { sink.append(",") }
-                sink.append("\"")
-                sink.append(Self.columns[index])
-                sink.append("\":")
-                sink.append(value.jsonText)
-            }
+            var row = JSONFields(sink: sink, names: Self.columns)
+            write(record, to: &row)
+            row.text(headText)
             sink.append("}")
             count += 1
             try sink.flushIfFull()
@@ -112,8 +101,160 @@ public struct LogExporter: Sendable {
         return Summary(records: count, head: head)
     }
 
+    // MARK: - Fields
+
+    /// Writes the record's values in ``columns`` order.
+    func write(_ r: SegmentRecord, to fields: inout some RecordFields) {
+        func time(_ t: WallTime?) {
+            if let t { fields.time(t, offsetSeconds: utcOffset(t)) } else { fields.null() }
+        }
+        fields.text(r.blockID)
+        fields.text(r.source.rawValue)
+        fields.text(r.media)
+        fields.text(r.title)
+        fields.text(r.topic)
+        fields.text(r.sha256)
+        time(r.scheduledAt)
+        time(r.startedAt)
+        time(r.endedAt)
+        fields.integer(r.plannedMs)
+        fields.integer(r.playedMs)
+        fields.text(r.outcome?.rawValue)
+        fields.text(r.reason)
+        fields.integer(Int64(r.underruns))
+        fields.text(r.approvedBy)
+        time(r.approvedAt)
+        if let b = r.clockSynchronized { fields.boolean(b) } else { fields.null() }
+    }
+}
+
+/// Receives one row's values, in order, and writes them out in some format.
+public protocol RecordFields {
+    mutating func null()
+    mutating func text(_ value: String)
+    mutating func integer(_ value: Int64)
+    mutating func number(_ value: Double, decimals: Int)
+    mutating func boolean(_ value: Bool)
+    mutating func time(_ value: WallTime, offsetSeconds: Int)
+}
+
+extension RecordFields {
+    public mutating func text(_ value: String?) {
+        if let value { text(value) } else { null() }
+    }
+
+    public mutating func integer(_ value: Int64?) {
+        if let value { integer(value) } else { null() }
+    }
+}
+
+/// One CSV row (RFC 4180): fields separated by commas, quoted with quotes doubled when they
+/// hold a comma, a quote, CR or LF; an absent value is an empty field.
+public struct CSVFields: RecordFields {
+    public let sink: BufferedOutput
+    private var first = true
+
+    public init(sink: BufferedOutput) { self.sink = sink }
+
+    private mutating func separate() {
+        if !first { sink.append(UInt8(ascii: ",")) }
+        first = false
+    }
+
+    public mutating func null() { separate() }
+
+    public mutating func text(_ value: String) {
+        separate()
+        let utf8 = value.utf8
+        guard utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+            sink.append(value)
+            return
+        }
+        sink.append(UInt8(ascii: "\""))
+        for byte in utf8 {
+            if byte == 0x22 { sink.append(byte) }
+            sink.append(byte)
+        }
+        sink.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func integer(_ value: Int64) {
+        separate()
+        sink.append(String(value))
+    }
+
+    public mutating func number(_ value: Double, decimals: Int) {
+        separate()
+        sink.append(NumberText.fixed(value, decimals))
+    }
+
+    public mutating func boolean(_ value: Bool) {
+        separate()
+        sink.append(value ? "true" : "false")
+    }
+
+    public mutating func time(_ value: WallTime, offsetSeconds: Int) {
+        separate()
+        sink.appendTime(value, offsetSeconds: offsetSeconds)
+    }
+}
+
+/// The members of one JSON object, named in order from `names`; an absent value is `null`.
+public struct JSONFields: RecordFields {
+    public let sink: BufferedOutput
+    private let names: [String]
+    private var index = 0
+
+    public init(sink: BufferedOutput, names: [String]) {
+        self.sink = sink
+        self.names = names
+    }
+
+    private mutating func name() {
+        if index > 0 { sink.append(UInt8(ascii: ",")) }
+        sink.append(UInt8(ascii: "\""))
+        sink.append(names[index])
+        sink.append("\":")
+        index += 1
+    }
+
+    public mutating func null() {
+        name()
+        sink.append("null")
+    }
+
+    public mutating func text(_ value: String) {
+        name()
+        sink.append(JSONText.quoted(value))
+    }
+
+    public mutating func integer(_ value: Int64) {
+        name()
+        sink.append(String(value))
+    }
+
+    public mutating func number(_ value: Double, decimals: Int) {
+        name()
+        sink.append(value.isFinite ? NumberText.fixed(value, decimals) : "null")
+    }
+
+    public mutating func boolean(_ value: Bool) {
+        name()
+        sink.append(value ? "true" : "false")
+    }
+
+    public mutating func time(_ value: WallTime, offsetSeconds: Int) {
+        name()
+        sink.append(UInt8(ascii: "\""))
+        sink.appendTime(value, offsetSeconds: offsetSeconds)
+        sink.append(UInt8(ascii: "\""))
+    }
+}
+
+/// JSON string literals.
+public enum JSONText {
     /// `text` as a JSON string literal. Non-ASCII text is written as UTF-8, unchanged.
-    static func jsonString(_ text: String) -> String {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -137,75 +278,37 @@ public struct LogExporter: Sendable {
         }
         return out + "\""
     }
-
-    // MARK: - Fields
-
-    /// One exported value.
-    enum Value {
-        case null
-        case text(String)
-        case integer(Int64)
-        case boolean(Bool)
-
-        var csvText: String {
-            switch self {
-            case .null: return ""
-            case .text(let s): return s
-            case .integer(let n): return String(n)
-            case .boolean(let b): return b ? "true" : "false"
-            }
-        }
-
-        var jsonText: String {
-            switch self {
-            case .null: return "null"
-            case .text(let s): return LogExporter.jsonString(s)
-            case .integer(let n): return String(n)
-            case .boolean(let b): return b ? "true" : "false"
-            }
-        }
-    }
-
-    /// The record's values in ``columns`` order.
-    func fields(of r: SegmentRecord) -> [Value] {
-        func text(_ s: String?) -> Value { s.map(Value.text) ?? .null }
-        func time(_ t: WallTime?) -> Value {
-            guard let t else { return .null }
-            return .text(RFC3339.format(t, offsetSeconds: utcOffset(t)))
-        }
-        func int(_ n: Int64?) -> Value { n.map(Value.integer) ?? .null }
-        return [
-            text(r.blockID), .text(r.source.rawValue), .text(r.media), text(r.title), text(r.topic),
-            text(r.sha256), time(r.scheduledAt), time(r.startedAt), time(r.endedAt),
-            int(r.plannedMs), .integer(r.playedMs), text(r.outcome?.rawValue), text(r.reason),
-            .integer(Int64(r.underruns)), text(r.approvedBy), time(r.approvedAt),
-            r.clockSynchronized.map(Value.boolean) ?? .null,
-        ]
-    }
 }
 
-/// Collects bytes and writes them to a file handle in large chunks.
-struct BufferedOutput {
+/// Collects bytes and writes them to a file handle in large chunks. A class, so that the
+/// writers of a row's fields share the one buffer instead of copying it.
+public final class BufferedOutput {
     let handle: FileHandle
     private var buffer: [UInt8] = []
     private static let chunk = 64 * 1024
 
-    init(handle: FileHandle) {
+    public init(handle: FileHandle) {
         self.handle = handle
         buffer.reserveCapacity(Self.chunk + 4096)
     }
 
-    mutating func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
+    public func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
 
-    mutating func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+    public func append(_ byte: UInt8) { buffer.append(byte) }
+
+    public func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+
+    public func appendTime(_ time: WallTime, offsetSeconds: Int) {
+        RFC3339.append(time, offsetSeconds: offsetSeconds, to: &buffer)
+    }
 
     /// Writes the buffer out once it holds a chunk.
-    mutating func flushIfFull() throws {
+    public func flushIfFull() throws {
         if buffer.count >= Self.chunk { try flush() }
     }
 
     /// Writes out everything buffered.
-    mutating func flush() throws {
+    public func flush() throws {
         guard !buffer.isEmpty else { return }
         do {
             try handle.write(contentsOf: buffer)

@@ -1,3 +1,4 @@
+import GRDB
 import LoaxaCore
 
 /// Folds the events of one segment, in log order, into its ``SegmentRecord``.
@@ -36,56 +37,97 @@ struct SegmentRecordBuilder {
     private var startedAt: WallTime?
     private var skippedAt: WallTime?
     private var skipReason: String?
-    private var ended: AirplayEvent?
+    private var ended: End?
     private var endRate: Int?
     private var lastRate: Int?
     private var heartbeatFrames: Int64?
     private var heartbeatRate: Int?
     private var heartbeatUnderruns: Int?
 
+    /// What the segment's first `segment_ended` says.
+    private struct End {
+        var at: WallTime
+        var outcome: SegmentOutcome?
+        var reason: String?
+        var playedFrames: Int64?
+        var underruns: Int?
+    }
+
     init(segment: String) { self.segment = segment }
 
-    /// Adds the segment's next event (events must come in log order).
-    mutating func add(_ event: AirplayEvent) {
-        if firstAt == nil { firstAt = event.at }
-        blockID = blockID ?? event.blockID
-        source = source ?? event.source
-        media = media ?? event.media
-        title = title ?? event.title
-        topic = topic ?? event.topic
-        sha256 = sha256 ?? event.sha256
-        scheduledAt = scheduledAt ?? event.scheduledAt
-        plannedMs = plannedMs ?? event.plannedMs
-        approvedBy = approvedBy ?? event.approvedBy
-        approvedAt = approvedAt ?? event.approvedAt
-        if let synchronized = event.clockSynchronized {
+    /// Adds the segment's next event, a row selected with ``SegmentEventRow/selection``
+    /// (events must come in log order), and returns its kind. A descriptive column is read
+    /// only while the record lacks it: the events of one airing repeat them, and a long
+    /// export would otherwise spend its time making the same strings again.
+    @discardableResult
+    mutating func add(row: Row) throws -> AirplayEventKind {
+        typealias C = SegmentEventRow.Column
+        let seq: Int64 = row[C.seq]
+        let kindText: String = row[C.kind]
+        guard let kind = AirplayEventKind(rawValue: kindText) else {
+            throw SegmentEventRow.unknown("kind", kindText, seq: seq)
+        }
+        let at = WallTime(microseconds: row[C.at])
+        if firstAt == nil { firstAt = at }
+        if blockID == nil { blockID = row[C.blockID] }
+        if source == nil, let text = row[C.source] as String? {
+            guard let value = SegmentSource(rawValue: text) else { throw SegmentEventRow.unknown("source", text, seq: seq) }
+            source = value
+        }
+        if media == nil { media = row[C.media] }
+        if title == nil { title = row[C.title] }
+        if topic == nil { topic = row[C.topic] }
+        if sha256 == nil { sha256 = row[C.sha256] }
+        if scheduledAt == nil { scheduledAt = (row[C.scheduledAt] as Int64?).map(WallTime.init(microseconds:)) }
+        if plannedMs == nil { plannedMs = row[C.plannedMs] }
+        if approvedBy == nil { approvedBy = row[C.approvedBy] }
+        if approvedAt == nil { approvedAt = (row[C.approvedAt] as Int64?).map(WallTime.init(microseconds:)) }
+        if let synchronized = row[C.clockSynchronized] as Bool? {
             clockSynchronized = (clockSynchronized ?? true) && synchronized
         }
-        if let rate = event.deviceRate, rate > 0 { lastRate = rate }
+        if let rate = (row[C.deviceRate] as Int64?).flatMap({ Int(exactly: $0) }), rate > 0 { lastRate = rate }
 
-        switch event.kind {
+        switch kind {
         case .segmentStarted:
-            if startedAt == nil { startedAt = event.at }
+            if startedAt == nil { startedAt = at }
         case .segmentHeartbeat:
-            if let frames = event.playedFrames {
+            if let frames = row[C.playedFrames] as Int64? {
                 heartbeatFrames = frames
                 heartbeatRate = lastRate
             }
-            if let underruns = event.underruns { heartbeatUnderruns = underruns }
+            if let underruns = (row[C.underruns] as Int64?).flatMap({ Int(exactly: $0) }) { heartbeatUnderruns = underruns }
         case .segmentEnded:
             if ended == nil {
-                ended = event
+                var outcome: SegmentOutcome?
+                if let text = row[C.outcome] as String? {
+                    guard let value = SegmentOutcome(rawValue: text) else { throw SegmentEventRow.unknown("outcome", text, seq: seq) }
+                    outcome = value
+                }
+                ended = End(
+                    at: at, outcome: outcome, reason: row[C.reason], playedFrames: row[C.playedFrames],
+                    underruns: (row[C.underruns] as Int64?).flatMap { Int(exactly: $0) })
                 endRate = lastRate
             }
         case .segmentSkipped:
             if skippedAt == nil {
-                skippedAt = event.at
-                skipReason = event.reason
+                skippedAt = at
+                skipReason = row[C.reason]
             }
         default:
             break
         }
+        return kind
     }
+
+    /// Whether the end lacks what only heartbeats can tell (the frames played, the
+    /// underruns), as a crash recovery's end does.
+    var endNeedsHeartbeats: Bool {
+        guard let ended, startedAt != nil else { return false }
+        return ended.playedFrames == nil || ended.underruns == nil
+    }
+
+    /// Whether a `segment_started` was seen.
+    var hasStarted: Bool { startedAt != nil }
 
     /// The time the period filter compares: the start, else the skip, else the first event.
     var referenceTime: WallTime? { startedAt ?? skippedAt ?? firstAt }

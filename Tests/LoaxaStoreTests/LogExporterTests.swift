@@ -86,7 +86,7 @@ struct LogExporterTests {
         #expect(String(header) == LogExporter.columns.joined(separator: ","))
         #expect(
             String(header)
-                == "block_id,source,media,title,topic,sha256,scheduled_at,started_at,ended_at,planned_ms,played_ms,outcome,reason,underruns,approved_by,approved_at,clock_synchronized"
+                == "block_id,source,media,title,topic,sha256,scheduled_at,started_at,ended_at,planned_ms,played_ms,outcome,reason,underruns,approved_by,approved_at,clock_synchronized,log_head"
         )
 
         let rows = parseCSV(text)
@@ -98,6 +98,9 @@ struct LogExporterTests {
         #expect(first["ended_at"] == "2024-05-19T17:31:00.000001+07:00")
         #expect(first["played_ms"] == "60000")
         #expect(first["outcome"] == "completed")
+        // Every row names the head the export was made at, as `log verify --head` takes it.
+        #expect(rows.dropFirst().allSatisfy { $0.last == summary.head?.description })
+        #expect(summary.head.map { LogHead(text: $0.description) == $0 } == true)
         #expect(first["reason"] == "")
         #expect(first["approved_by"] == "")
         #expect(first["approved_at"] == "")
@@ -124,13 +127,26 @@ struct LogExporterTests {
         }
     }
 
+    /// `text` written as a one-field CSV row.
+    func csvField(_ text: String) -> String {
+        let path = NSTemporaryDirectory() + "loaxa-csv-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: path, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { return "cannot write \(path)" }
+        var row = CSVFields(sink: BufferedOutput(handle: handle))
+        row.text(text)
+        try? row.sink.flush()
+        try? handle.close()
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
     @Test func csvQuotesOnlyWhatNeedsIt() {
-        #expect(LogExporter.csvField("plain text") == "plain text")
-        #expect(LogExporter.csvField("a,b") == "\"a,b\"")
-        #expect(LogExporter.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
-        #expect(LogExporter.csvField("line\nbreak") == "\"line\nbreak\"")
-        #expect(LogExporter.csvField("cr\ronly") == "\"cr\ronly\"")
-        #expect(LogExporter.csvField("") == "")
+        #expect(csvField("plain text") == "plain text")
+        #expect(csvField("a,b") == "\"a,b\"")
+        #expect(csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+        #expect(csvField("line\nbreak") == "\"line\nbreak\"")
+        #expect(csvField("cr\ronly") == "\"cr\ronly\"")
+        #expect(csvField("") == "")
     }
 
     @Test func jsonIsAnArrayOfObjectsWithTheAgreedNames() throws {
@@ -196,7 +212,7 @@ struct LogExporterTests {
     }
 
     @Test func jsonEscapesControlCharacters() throws {
-        let escaped = LogExporter.jsonString("tab\tquote\"slash\\bell\u{07}nl\n")
+        let escaped = JSONText.quoted("tab\tquote\"slash\\bell\u{07}nl\n")
         #expect(escaped == "\"tab\\tquote\\\"slash\\\\bell\\u0007nl\\n\"")
         let back = try JSONSerialization.jsonObject(with: Data(("[" + escaped + "]").utf8), options: [])
         #expect((back as? [String])?.first == "tab\tquote\"slash\\bell\u{07}nl\n")
