@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "COgg", pkgConfig: "ogg", providers: [.apt(["libogg-dev"])]),
         .systemLibrary(name: "COpus", pkgConfig: "opus", providers: [.apt(["libopus-dev"])]),
         .systemLibrary(name: "CNettle", pkgConfig: "nettle", providers: [.apt(["nettle-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Linux headers Glibc does not bring into Swift (timerfd, prctl).
         .systemLibrary(name: "CLinux"),
         // The renderer's float-to-16-bit loop, in C so that it vectorises.
@@ -46,6 +47,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(name: "LoaxaControl", dependencies: ["LoaxaCore", "CLinux"]),
+        // Excel workbooks for the period reports, streamed to disk.
+        .target(name: "LoaxaXLSX", dependencies: ["CZlib"]),
+        .target(name: "LoaxaReport", dependencies: ["LoaxaCore", "LoaxaSchedule", "LoaxaStore", "LoaxaXLSX"]),
         .target(name: "LoaxaLibrary", dependencies: ["LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore"]),
         .target(
             name: "LoaxaDaemon",
@@ -59,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "loaxa",
             dependencies: [
-                "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl", "LoaxaLibrary",
+                "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore", "LoaxaControl", "LoaxaLibrary", "LoaxaReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Writes a generated airplay log for the scale benchmark; not installed.
@@ -70,6 +74,7 @@ let package = Package(
         .testTarget(name: "LoaxaStoreTests", dependencies: ["LoaxaStore"]),
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
         .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
+        .testTarget(name: "LoaxaXLSXTests", dependencies: ["LoaxaXLSX"]),
         .testTarget(
             name: "LoaxaLibraryTests", dependencies: ["LoaxaLibrary", "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore"]),
         .testTarget(

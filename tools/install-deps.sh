@@ -6,7 +6,10 @@
 set -euo pipefail
 packages=("$@"
   pkg-config libasound2-dev libsndfile1-dev libogg-dev libopus-dev libsoxr-dev libebur128-dev libsqlite3-dev nettle-dev
+  zlib1g-dev
   alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg stress-ng python3 python3-numpy python3-scipy
+  # The workbook tests read what they wrote with openpyxl, run by Debian's /usr/bin/python3, and unzip.
+  python3-openpyxl unzip
 )
 missing=()
 for p in "${packages[@]}"; do

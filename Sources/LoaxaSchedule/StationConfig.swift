@@ -31,10 +31,12 @@ public struct StationConfig: Hashable, Sendable {
     public var hooks: Hooks
     public var rules: Rules
     public var media: Media
+    public var report: Report
 
     public init(
         file: String, station: Station, paths: Paths, output: Output = Output(),
-        playout: Playout = Playout(), hooks: Hooks = Hooks(), rules: Rules = Rules(), media: Media = Media()
+        playout: Playout = Playout(), hooks: Hooks = Hooks(), rules: Rules = Rules(), media: Media = Media(),
+        report: Report = Report()
     ) {
         self.file = file
         self.station = station
@@ -44,6 +46,7 @@ public struct StationConfig: Hashable, Sendable {
         self.hooks = hooks
         self.rules = rules
         self.media = media
+        self.report = report
     }
 
     /// `[station]`: who is on air and on which clock.
@@ -71,12 +74,16 @@ public struct StationConfig: Hashable, Sendable {
         public var database: String
         /// The control socket the `loaxa` command talks to. Default `var/loaxa.sock`.
         public var socket: String
+        /// The folder of plan files, `*.toml`, whose targets the reports measure. Default
+        /// `plans`.
+        public var plans: String
 
-        public init(media: String, schedules: String, database: String, socket: String) {
+        public init(media: String, schedules: String, database: String, socket: String, plans: String) {
             self.media = media
             self.schedules = schedules
             self.database = database
             self.socket = socket
+            self.plans = plans
         }
 
         /// The default paths, taken from `folder` (the config file's folder).
@@ -85,7 +92,8 @@ public struct StationConfig: Hashable, Sendable {
                 media: LocalPath.absolute("media", base: folder),
                 schedules: LocalPath.absolute("schedules", base: folder),
                 database: LocalPath.absolute("var/loaxa.sqlite", base: folder),
-                socket: LocalPath.absolute("var/loaxa.sock", base: folder))
+                socket: LocalPath.absolute("var/loaxa.sock", base: folder),
+                plans: LocalPath.absolute("plans", base: folder))
         }
     }
 

@@ -11,7 +11,7 @@ struct StationConfigParser {
         var pathsUsable: Bool
     }
 
-    static let sections = ["station", "paths", "output", "playout", "hooks", "rules", "media"]
+    static let sections = ["station", "paths", "output", "playout", "hooks", "rules", "media", "report"]
 
     /// Reads and parses the config file at `path` (relative to the current directory when
     /// not absolute). Diagnostics name the file as `path` was given.
@@ -52,11 +52,11 @@ struct StationConfigParser {
         let config = StationConfig(
             file: absolutePath, station: station, paths: paths ?? .init(defaultsIn: parser.folder),
             output: parser.output(root), playout: parser.playout(root), hooks: parser.hooks(root),
-            rules: parser.rules(root), media: parser.media(root))
+            rules: parser.rules(root), media: parser.media(root), report: parser.report(root))
         return Outcome(config: config, diagnostics: parser.reader.diagnostics, pathsUsable: paths != nil)
     }
 
-    private var reader: TOMLReader
+    var reader: TOMLReader
     private let folder: String
 
     private init(document: TOMLDocument, folder: String) {
@@ -81,7 +81,7 @@ struct StationConfigParser {
     }
 
     /// The table `[name]`, checked for unknown keys; an empty one when absent.
-    private mutating func section(_ root: TOMLTable, _ name: String, keys: [String]) -> (TOMLTable, TOMLKeyPath) {
+    mutating func section(_ root: TOMLTable, _ name: String, keys: [String]) -> (TOMLTable, TOMLKeyPath) {
         let path = TOMLKeyPath.root.appending(name)
         guard root[name] != nil else { return (TOMLTable(), path) }
         guard let table = reader.table(root, name, at: .root, label: "[\(name)]") else { return (TOMLTable(), path) }
@@ -123,7 +123,7 @@ struct StationConfigParser {
 
     /// nil when a path value is unusable (wrong type or empty).
     private mutating func paths(_ root: TOMLTable) -> StationConfig.Paths? {
-        let (table, path) = section(root, "paths", keys: ["media", "schedules", "database", "socket"])
+        let (table, path) = section(root, "paths", keys: ["media", "schedules", "database", "socket", "plans"])
         let defaults = StationConfig.Paths(defaultsIn: folder)
         var usable = true
         func resolve(_ key: String, _ fallback: String, _ reader: inout TOMLReader) -> String {
@@ -143,7 +143,8 @@ struct StationConfigParser {
             media: resolve("media", defaults.media, &reader),
             schedules: resolve("schedules", defaults.schedules, &reader),
             database: resolve("database", defaults.database, &reader),
-            socket: resolve("socket", defaults.socket, &reader))
+            socket: resolve("socket", defaults.socket, &reader),
+            plans: resolve("plans", defaults.plans, &reader))
         return usable ? paths : nil
     }
 

@@ -122,6 +122,9 @@ public final class AirplayLog: Sendable {
         migrator.registerMigration("v6-media-library") { db in
             try db.execute(sql: schemaV6MediaLibrary)
         }
+        migrator.registerMigration("v7-block-index") { db in
+            try db.execute(sql: schemaV7BlockIndex)
+        }
         return migrator
     }()
 
@@ -201,6 +204,15 @@ public final class AirplayLog: Sendable {
     /// encoding version 2, which covers it.
     static let schemaV5ApprovedAt = """
         ALTER TABLE event ADD COLUMN approved_at_us INTEGER;
+        """
+
+    /// Version 7: an index of the events that say a block aired or was missed, by the time
+    /// the block was scheduled, so that a report finds a period's blocks without reading the
+    /// log (a missed block is recorded when the station comes back, maybe days after its
+    /// time). Only an index is added; no event changes.
+    static let schemaV7BlockIndex = """
+        CREATE INDEX event_block_by_schedule ON event(scheduled_at_us)
+        WHERE kind IN ('block_started', 'block_missed');
         """
 
     // MARK: - Durability

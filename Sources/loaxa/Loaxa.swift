@@ -15,7 +15,7 @@ struct Loaxa: ParsableCommand {
         discussion: "Example:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml",
         subcommands: [
             StatusCommand.self, ScheduleCommand.self, QueueCommand.self, SkipCommand.self, StopCommand.self, MediaCommand.self,
-            LogCommand.self,
+            LogCommand.self, ReportCommand.self,
         ])
 }
 

@@ -13,7 +13,8 @@ struct LogCommand: ParsableCommand {
             abstract: "Export the airplay records as CSV (for Excel) or JSON.",
             discussion: """
                 Reads the database directly, so it works while the daemon is stopped. The log's head \
-                (sequence number and hash) is printed on standard error: keep it to check the log later.
+                (sequence number and hash) is in every record, as log_head, and printed on standard error: keep it \
+                to check the log later with loaxa log verify --head.
                 Example:
                   loaxa log export --format csv --from 2025-01-01 --to 2025-06-30 --out bao-cao.csv
                 """)
@@ -34,11 +35,10 @@ struct LogCommand: ParsableCommand {
             }
             let fromTime = try day(from, "from").map { zone.wallTime(date: $0, secondOfDay: 0) }
             let toTime = try day(to, "to").map { zone.wallTime(date: $0.adding(days: 1), secondOfDay: 0) }
-            guard FileManager.default.fileExists(atPath: config.paths.database) else {
+            guard let log = try AirplayLog.openReadOnly(path: config.paths.database) else {
                 printError("loaxa: no airplay log yet at \(config.paths.database) (the daemon creates it when it first runs)")
                 throw ExitCode(1)
             }
-            let log = try AirplayLog(path: config.paths.database)
             let handle: FileHandle
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
