@@ -75,6 +75,7 @@ let package = Package(
         .testTarget(name: "LoaxaMediaTests", dependencies: ["LoaxaMedia"]),
         .testTarget(name: "LoaxaOutputTests", dependencies: ["LoaxaOutput"]),
         .testTarget(name: "LoaxaXLSXTests", dependencies: ["LoaxaXLSX"]),
+        .testTarget(name: "LoaxaReportTests", dependencies: ["LoaxaReport", "LoaxaCore", "LoaxaSchedule", "LoaxaStore"]),
         .testTarget(
             name: "LoaxaLibraryTests", dependencies: ["LoaxaLibrary", "LoaxaCore", "LoaxaMedia", "LoaxaSchedule", "LoaxaStore"]),
         .testTarget(
