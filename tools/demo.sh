@@ -37,7 +37,24 @@ socket = "loaxa.sock"
 device = "$device"
 rate = 48000
 channels = 2
+
+[report]
+issuer = "UBND XÃ CẨM CHÂU"
+recipient = "Phòng Văn hóa và Thông tin huyện Cẩm Thủy"
+signer = "Công chức Văn hóa - Xã hội"
+
+[report.topics]
+giam-ngheo = "Giảm nghèo bền vững"
+viec-lam = "Việc làm, học nghề"
+y-te = "Y tế"
+giao-duc = "Giáo dục"
+tro-giup-phap-ly = "Trợ giúp pháp lý"
 TOML
+# The example plan, with this year's dates.
+year=$(TZ=Asia/Ho_Chi_Minh date +%Y)
+mkdir -p "$state/plans"
+sed -e "s/2026-01-01/$year-01-01/; s/2026-12-31/$year-12-31/; s/năm 2026/năm $year/" \
+  "$root/plans/truyen-thong-giam-ngheo.toml" > "$state/plans/truyen-thong-giam-ngheo.toml"
 cat > "$state/schedules/trinh-dien.toml" <<TOML
 [[block]]
 id = "trinh-dien"
@@ -82,3 +99,7 @@ trap - EXIT
 echo
 echo "Airplay log (loaxa log export --format csv):"
 "$bin/loaxa" log export --format csv --config "$state/loaxa.toml"
+echo
+echo "Today's report (loaxa report --format md); also written as $state/bao-cao.xlsx for Excel:"
+"$bin/loaxa" report --from "$today" --to "$today" --format md --config "$state/loaxa.toml"
+"$bin/loaxa" report --from "$today" --to "$today" --format xlsx --out "$state/bao-cao.xlsx" --config "$state/loaxa.toml"

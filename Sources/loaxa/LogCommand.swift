@@ -6,7 +6,48 @@ import LoaxaStore
 
 struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "log", abstract: "The airplay log.", subcommands: [Export.self, Verify.self])
+        commandName: "log", abstract: "The airplay log: what aired, when, and how it ended.",
+        subcommands: [List.self, Export.self, Verify.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the airplay records of a period (yesterday and today when none is given).",
+            discussion: """
+                One line per airing: when it started (station time), the block, how it ended, how long \
+                it aired, its title. Reads the database directly, so it works while the daemon is stopped.
+                Examples:
+                  loaxa log
+                  loaxa log --from 2025-06-01 --to 2025-06-30 --json
+                """)
+
+        @OptionGroup var options: ConfigOption
+        @OptionGroup var period: DayRange
+        @Flag(name: .long, help: "Print JSON (the fields of log export --format json) instead of a table.") var json = false
+
+        func run() throws {
+            let config = try options.loadConfig()
+            let zone = config.station.timeZone
+            let today = zone.localDate(of: .now())
+            let (from, to) = try period.times(in: zone, defaultFirst: today.adding(days: -1), defaultLast: today)
+            let log = try openLog(config)
+            let exporter = LogExporter(log: log) { zone.offsetSeconds(at: $0) }
+            if json {
+                try exporter.export(.json, from: from, to: to, into: .standardOutput)
+                return
+            }
+            var rows = [["STARTED", "BLOCK", "OUTCOME", "AIRED", "SOURCE", "TITLE"]]
+            let head = try log.forEachSegmentRecord(from: from, to: to) { r in
+                let at = r.startedAt ?? r.scheduledAt
+                rows.append([
+                    at.map { RFC3339.format($0, offsetSeconds: zone.offsetSeconds(at: $0)) } ?? "-", r.blockID ?? "-",
+                    (r.outcome?.rawValue ?? "on air") + (r.reason.map { ": \($0)" } ?? ""),
+                    minutesSeconds(r.playedMs), r.source.rawValue, r.title ?? r.media,
+                ])
+            }
+            TextTable.align(rows).forEach { print($0) }
+            print("\(rows.count - 1) records; log head: \(head.map(\.description) ?? "empty log")")
+        }
+    }
 
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,24 +62,14 @@ struct LogCommand: ParsableCommand {
 
         @OptionGroup var options: ConfigOption
         @Option(help: "csv or json.") var format: LogExporter.Format = .csv
-        @Option(help: "First day (YYYY-MM-DD, station time), inclusive.") var from: String?
-        @Option(help: "Last day (YYYY-MM-DD, station time), inclusive.") var to: String?
+        @OptionGroup var period: DayRange
         @Option(help: "Write to this file instead of standard output.") var out: String?
 
         func run() throws {
             let config = try options.loadConfig()
+            let (fromTime, toTime) = try period.times(in: config.station.timeZone)
             let zone = config.station.timeZone
-            func day(_ text: String?, _ name: String) throws -> CivilDate? {
-                guard let text else { return nil }
-                guard let d = CivilDate(text) else { throw ValidationError("--\(name) \(text): not a date (YYYY-MM-DD)") }
-                return d
-            }
-            let fromTime = try day(from, "from").map { zone.wallTime(date: $0, secondOfDay: 0) }
-            let toTime = try day(to, "to").map { zone.wallTime(date: $0.adding(days: 1), secondOfDay: 0) }
-            guard let log = try AirplayLog.openReadOnly(path: config.paths.database) else {
-                printError("loaxa: no airplay log yet at \(config.paths.database) (the daemon creates it when it first runs)")
-                throw ExitCode(1)
-            }
+            let log = try openLog(config)
             let handle: FileHandle
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: nil), let h = FileHandle(forWritingAtPath: out) else {
@@ -82,10 +113,7 @@ struct LogCommand: ParsableCommand {
             } else {
                 anchor = nil
             }
-            guard let log = try AirplayLog.openReadOnly(path: config.paths.database) else {
-                printError("loaxa: no airplay log at \(config.paths.database) (the daemon creates it when it first runs)")
-                throw ExitCode(1)
-            }
+            let log = try openLog(config)
             let result = try log.verify(anchor: anchor)
             guard result.isIntact else {
                 printError("loaxa: \(result)")
@@ -98,3 +126,33 @@ struct LogCommand: ParsableCommand {
 }
 
 extension LogExporter.Format: ExpressibleByArgument {}
+
+/// `--from D --to D`: a period of whole days, station time.
+struct DayRange: ParsableArguments {
+    @Option(help: "First day (YYYY-MM-DD, station time), inclusive.") var from: String?
+    @Option(help: "Last day (YYYY-MM-DD, station time), inclusive.") var to: String?
+
+    /// The period as `[from, to)` instants; a day not given is open, or the default given.
+    func times(
+        in zone: StationTimeZone, defaultFirst: CivilDate? = nil, defaultLast: CivilDate? = nil
+    ) throws -> (WallTime?, WallTime?) {
+        func day(_ text: String?, _ name: String) throws -> CivilDate? {
+            guard let text else { return nil }
+            guard let d = CivilDate(text) else { throw ValidationError("--\(name) \(text): not a date (YYYY-MM-DD)") }
+            return d
+        }
+        let first = try day(from, "from") ?? (to == nil ? defaultFirst : nil)
+        let last = try day(to, "to") ?? (from == nil ? defaultLast : nil)
+        if let first, let last, last < first { throw ValidationError("--to \(last) is before --from \(first)") }
+        return (first.map { zone.wallTime(date: $0, secondOfDay: 0) }, last.map { zone.wallTime(date: $0.adding(days: 1), secondOfDay: 0) })
+    }
+}
+
+/// The airplay log, read-only; exits 1 when there is none yet.
+func openLog(_ config: StationConfig) throws -> AirplayLog {
+    guard let log = try AirplayLog.openReadOnly(path: config.paths.database) else {
+        printError("loaxa: no airplay log yet at \(config.paths.database) (the daemon creates it when it first runs)")
+        throw ExitCode(1)
+    }
+    return log
+}

@@ -64,10 +64,7 @@ struct ReportCommand: ParsableCommand {
             printError("loaxa: the plans have problems (above); fix them, then make the report again")
             throw ExitCode(1)
         }
-        guard let log = try AirplayLog.openReadOnly(path: config.paths.database) else {
-            printError("loaxa: no airplay log at \(config.paths.database) (the daemon creates it when it first runs)")
-            throw ExitCode(1)
-        }
+        let log = try openLog(config)
         let report = try ReportBuilder(log: log, config: config, plans: plans).build(days: days)
         do {
             try ReportWriter(report: report, config: config.report).write(format, to: out)

@@ -14,7 +14,7 @@ struct ScheduleCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the config, the schedules and the media they name; print every problem as FILE:LINE: message.",
+            abstract: "Check the config, the schedules, the media they name and the plans; print every problem as FILE:LINE: message.",
             discussion: "Exits 0 when all is well, 1 when there are problems.\nExample:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml")
 
         @OptionGroup var options: ConfigOption
@@ -22,7 +22,14 @@ struct ScheduleCommand: ParsableCommand {
         func run() throws {
             switch StationSetup.load(configPath: options.config, mediaDuration: MediaDuration.headerMicros) {
             case .success(let setup):
-                print("\(setup.config.file): OK — \(setup.schedule.blocks.count) blocks, no problems found")
+                let (plans, problems) = Plan.loadAll(folder: setup.config.paths.plans)
+                guard problems.isEmpty else {
+                    print(DiagnosticList(problems).description)
+                    printError("\(problems.count) problem(s) found in the plans")
+                    throw ExitCode(1)
+                }
+                let targets = plans.reduce(0) { $0 + $1.targets.count }
+                print("\(setup.config.file): OK — \(setup.schedule.blocks.count) blocks, \(plans.count) plans with \(targets) targets, no problems found")
             case .failure(let problems):
                 print(problems.description)
                 printError("\(problems.count) problem(s) found")
