@@ -59,49 +59,41 @@ public enum RFC3339 {
         let (secs, micros) = floorDivMod(local, 1_000_000)
         let (days, secOfDay) = floorDivMod(secs, 86_400)
         let date = CivilDate(daysSinceEpoch: days)
-        if date.year < 0 { bytes.append(UInt8(ascii: "-")) }
-        digits(Int64(abs(date.year)), 4, &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int64(date.month), 2, &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        digits(Int64(date.day), 2, &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        digits(secOfDay / 3600, 2, &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        digits((secOfDay % 3600) / 60, 2, &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        digits(secOfDay % 60, 2, &bytes)
-        bytes.append(UInt8(ascii: "."))
-        digits(micros, 6, &bytes)
-        if offsetSeconds == 0 {
-            bytes.append(UInt8(ascii: "Z"))
-            return
-        }
+        // "YYYY-MM-DDTHH:MM:SS.ffffff" then "Z" or "+HH:MM", built in place.
+        var text: (
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8
+        ) = (
+            0, 0, 0, 0, 0x2D, 0, 0, 0x2D, 0, 0, 0x54, 0, 0, 0x3A, 0, 0, 0x3A, 0, 0, 0x2E, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x3A,
+            0, 0
+        )
         let off = abs(offsetSeconds)
-        bytes.append(UInt8(ascii: offsetSeconds < 0 ? "-" : "+"))
-        digits(Int64(off / 3600), 2, &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        digits(Int64((off % 3600) / 60), 2, &bytes)
-    }
-
-    /// `value` (not negative) in decimal, zero-padded to at least `width` digits.
-    private static func digits(_ value: Int64, _ width: Int, _ bytes: inout [UInt8]) {
-        var scratch: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { buffer in
-            var v = value
-            var i = buffer.count
-            repeat {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-            } while v > 0
-            while buffer.count - i < width {
-                i -= 1
-                buffer[i] = UInt8(ascii: "0")
+        let length = withUnsafeMutableBytes(of: &text) { out -> Int in
+            func put(_ value: Int64, at start: Int, width: Int) {
+                var v = value
+                for i in stride(from: start + width - 1, through: start, by: -1) {
+                    out[i] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+                    v /= 10
+                }
             }
-            bytes.append(contentsOf: buffer[i...])
+            put(Int64(max(0, min(9999, date.year))), at: 0, width: 4)
+            put(Int64(date.month), at: 5, width: 2)
+            put(Int64(date.day), at: 8, width: 2)
+            put(secOfDay / 3600, at: 11, width: 2)
+            put(secOfDay % 3600 / 60, at: 14, width: 2)
+            put(secOfDay % 60, at: 17, width: 2)
+            put(micros, at: 20, width: 6)
+            if offsetSeconds == 0 {
+                out[26] = UInt8(ascii: "Z")
+                return 27
+            }
+            out[26] = UInt8(ascii: offsetSeconds < 0 ? "-" : "+")
+            put(Int64(off / 3600), at: 27, width: 2)
+            put(Int64(off % 3600 / 60), at: 30, width: 2)
+            return 32
         }
+        withUnsafeBytes(of: &text) { bytes.append(contentsOf: $0[0..<length]) }
     }
 }
 

@@ -20,8 +20,12 @@ extension AirplayLog {
         try read { db in
             let head = try Self.head(db)
             try onHead(head)
-            var scan = SegmentRecordScan(log: self, db: db, from: from, to: to)
-            try scan.run(body)
+            if try db.tableExists("segment_record") {
+                try SegmentRecordTable.forEach(db, from: from, to: to) { try body($1.record) }
+            } else {
+                var scan = SegmentRecordScan(db: db, approvedAt: hasApprovedAtColumn, from: from, to: to)
+                try scan.run { try body($1.record) }
+            }
             return head
         }
     }
@@ -32,6 +36,110 @@ extension AirplayLog {
         var records: [SegmentRecord] = []
         try forEachSegmentRecord(from: from, to: to) { records.append($0) }
         return records
+    }
+}
+
+/// `segment_record`: each segment's record as its events so far make it, kept up to date by
+/// ``AirplayLog/append(_:db:recordedAt:)`` in the transaction that stores the events (SQLite
+/// migration v8). It is a cache of what the events say, outside the hash chain:
+/// ``AirplayLog/verify(anchor:)`` rebuilds every record from the events and reports any row
+/// that differs, so editing it is caught like editing an event. It exists so that exports
+/// and reports read one row per record instead of every event.
+enum SegmentRecordTable {
+    static let schema = """
+        CREATE TABLE segment_record (
+            first_seq           INTEGER PRIMARY KEY NOT NULL,
+            segment             TEXT    NOT NULL UNIQUE,
+            placed_at_us        INTEGER,
+            block_id TEXT, source TEXT, media TEXT, title TEXT, topic TEXT, sha256 TEXT,
+            scheduled_at_us INTEGER, planned_ms INTEGER, approved_by TEXT, approved_at_us INTEGER,
+            clock_synchronized INTEGER, first_at_us INTEGER, started_at_us INTEGER, skipped_at_us INTEGER,
+            skip_reason TEXT, end_at_us INTEGER, end_outcome TEXT, end_reason TEXT, end_played_frames INTEGER,
+            end_underruns INTEGER, end_rate INTEGER, last_rate INTEGER, heartbeat_frames INTEGER,
+            heartbeat_rate INTEGER, heartbeat_underruns INTEGER
+        );
+        CREATE INDEX segment_record_on_placed ON segment_record(placed_at_us);
+        """
+
+    /// Fills the table from the events already in the log (migration v8).
+    static func build(_ db: Database) throws {
+        var scan = SegmentRecordScan(db: db, heartbeats: true, from: nil, to: nil)
+        try scan.run { firstSeq, builder in try builder.save(db, firstSeq: firstSeq) }
+    }
+
+    /// Folds `records`, just stored, into their segments' rows.
+    static func fold(_ records: [EventRecord], _ db: Database) throws {
+        var touched: [String: (firstSeq: Int64, builder: SegmentRecordBuilder)] = [:]
+        for record in records {
+            guard let segment = record.segment else { continue }
+            if touched[segment] == nil {
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT \(SegmentRecordBuilder.stateColumns), first_seq FROM segment_record WHERE segment = ?",
+                    arguments: [segment])
+                touched[segment] = row.map { ($0[26], SegmentRecordBuilder(state: $0)) }
+                    ?? (record.seq, SegmentRecordBuilder(segment: segment))
+            }
+            try touched[segment]!.builder.add(record)
+        }
+        for (_, entry) in touched { try entry.builder.save(db, firstSeq: entry.firstSeq) }
+    }
+
+    /// The first stored row that differs from the record its events make (by first seq), a
+    /// record the events make that has no row, or a row without events; nil when all agree.
+    static func firstMismatch(_ db: Database) throws -> (seq: Int64, segment: String)? {
+        let stored = try Row.fetchCursor(
+            db, sql: "SELECT \(SegmentRecordBuilder.stateColumns), first_seq, placed_at_us FROM segment_record ORDER BY first_seq")
+        var mismatch: (Int64, String)?
+        var scan = SegmentRecordScan(db: db, heartbeats: true, from: nil, to: nil)
+        try scan.run { firstSeq, builder in
+            guard mismatch == nil else { return }
+            guard let row = try stored.next() else {
+                mismatch = (firstSeq, builder.segment)
+                return
+            }
+            let kept = SegmentRecordBuilder(state: row)
+            let seq: Int64 = row[26]
+            let placed: Int64? = row[27]
+            if seq != firstSeq || kept.record != builder.record || placed != builder.referenceTime?.microseconds {
+                mismatch = (min(seq, firstSeq), seq < firstSeq ? kept.segment : builder.segment)
+            }
+        }
+        if mismatch == nil, let extra = try stored.next() {
+            mismatch = (extra[26], extra[0])
+        }
+        return mismatch
+    }
+
+    /// Calls `body` with each stored record placed in `[from, to)`, by first seq.
+    static func forEach(
+        _ db: Database, from: WallTime?, to: WallTime?, _ body: (Int64, SegmentRecordBuilder) throws -> Void
+    ) throws {
+        var filters: [String] = []
+        var arguments: StatementArguments = []
+        if let from {
+            filters.append("placed_at_us >= ?")
+            arguments += [from.microseconds]
+        }
+        if let to {
+            filters.append("placed_at_us < ?")
+            arguments += [to.microseconds]
+        }
+        var sql = "SELECT \(SegmentRecordBuilder.stateColumns), first_seq FROM segment_record"
+        if !filters.isEmpty {
+            // The span of first seqs placed in the period (from the index), then the rows in
+            // that span in order, without sorting them.
+            let condition = filters.joined(separator: " AND ")
+            guard let span = try Row.fetchOne(
+                db, sql: "SELECT MIN(first_seq), MAX(first_seq) FROM segment_record WHERE \(condition)", arguments: arguments),
+                let low = span[0] as Int64?, let high = span[1] as Int64?
+            else { return }
+            sql += " WHERE first_seq BETWEEN ? AND ? AND \(condition)"
+            arguments = [low, high] + arguments
+        }
+        let rows = try Row.fetchCursor(db, sql: sql + " ORDER BY first_seq", arguments: arguments)
+        while let row = try rows.next() {
+            try body(row[26], SegmentRecordBuilder(state: row))
+        }
     }
 }
 
@@ -46,7 +154,8 @@ extension AirplayLog {
 /// range, and the oldest of more than ``maximumPending`` segments still waiting (a log
 /// written before crash recovery existed can hold segments that never end).
 struct SegmentRecordScan {
-    let log: AirplayLog
+    /// Whether the `event` table has `approved_at_us` (a log opened read-only may not).
+    let approvedAt: Bool
     let db: Database
     let from: WallTime?
     let to: WallTime?
@@ -64,7 +173,7 @@ struct SegmentRecordScan {
         /// Feeds the builder the event in `row`, unless the record is already complete.
         mutating func add(_ row: Row) throws {
             guard !resolved else { return }
-            let kind = try builder.add(row: row)
+            let kind = try builder.add(row)
             if kind == .segmentEnded || kind == .segmentSkipped { closed = true }
         }
     }
@@ -76,18 +185,24 @@ struct SegmentRecordScan {
     /// after an end, a record completed from the index), whose later events are skipped.
     private var finishedEarly: Set<String> = []
 
-    init(log: AirplayLog, db: Database, from: WallTime?, to: WallTime?) {
-        self.log = log
+    /// Whether heartbeats are read too: slower, but the records need nothing from the
+    /// index, and a segment with nothing but heartbeats (which Loaxa never writes, but a
+    /// log may hold) is found. Verification and the migration read them.
+    let heartbeats: Bool
+
+    init(db: Database, approvedAt: Bool = true, heartbeats: Bool = false, from: WallTime?, to: WallTime?) {
+        self.approvedAt = approvedAt
+        self.heartbeats = heartbeats
         self.db = db
         self.from = from
         self.to = to
     }
 
-    mutating func run(_ body: (SegmentRecord) throws -> Void) throws {
+    mutating func run(_ body: (_ firstSeq: Int64, SegmentRecordBuilder) throws -> Void) throws {
         guard let range = try seqRange() else { return }
         let sql = """
-            SELECT \(SegmentEventRow.selection(approvedAt: log.hasApprovedAtColumn)) FROM event
-            WHERE seq BETWEEN ? AND ? AND segment IS NOT NULL AND kind <> 'segment_heartbeat'
+            SELECT \(SegmentEventRow.selection(approvedAt: approvedAt)) FROM event
+            WHERE seq BETWEEN ? AND ? AND segment IS NOT NULL\(heartbeats ? "" : " AND kind <> 'segment_heartbeat'")
             ORDER BY seq
             """
         let rows = try Row.fetchCursor(db, sql: sql, arguments: [range.lowerBound, range.upperBound])
@@ -125,7 +240,7 @@ struct SegmentRecordScan {
 
     /// Hands over, in order, the records at the front that are complete (all of them at
     /// the end of the scan, reading the events of any still open from the index).
-    private mutating func emitReady(_ body: (SegmentRecord) throws -> Void, all: Bool) throws {
+    private mutating func emitReady(_ body: (Int64, SegmentRecordBuilder) throws -> Void, all: Bool) throws {
         while orderStart < order.count {
             let key = order[orderStart]
             guard let p = pending[key] else {
@@ -134,7 +249,7 @@ struct SegmentRecordScan {
             }
             guard p.resolved || p.closed || all else { break }
             var builder = p.builder
-            if !p.resolved && (!p.closed || builder.endNeedsHeartbeats) {
+            if !p.resolved && !heartbeats && (!p.closed || builder.endNeedsHeartbeats) {
                 builder = try builderFromIndex(key)
                 if !all { finishedEarly.insert(key) }
             } else if p.resolved && !all {
@@ -142,7 +257,7 @@ struct SegmentRecordScan {
             }
             pending[key] = nil
             orderStart += 1
-            try emit(builder, body)
+            try emit(p.firstSeq, builder, body)
         }
         if orderStart > 1024 && orderStart * 2 > order.count {
             order.removeFirst(orderStart)
@@ -150,11 +265,11 @@ struct SegmentRecordScan {
         }
     }
 
-    private func emit(_ builder: SegmentRecordBuilder, _ body: (SegmentRecord) throws -> Void) throws {
+    private func emit(_ firstSeq: Int64, _ builder: SegmentRecordBuilder, _ body: (Int64, SegmentRecordBuilder) throws -> Void) throws {
         guard let at = builder.referenceTime else { return }
         if let from, at < from { return }
         if let to, at >= to { return }
-        try body(builder.record)
+        try body(firstSeq, builder)
     }
 
     /// Completes `key`'s record from all its events, in place in the order.
@@ -168,10 +283,10 @@ struct SegmentRecordScan {
         var builder = SegmentRecordBuilder(segment: key)
         let rows = try Row.fetchCursor(
             db,
-            sql: "SELECT \(SegmentEventRow.selection(approvedAt: log.hasApprovedAtColumn)) FROM event WHERE segment = ? ORDER BY seq",
+            sql: "SELECT \(SegmentEventRow.selection(approvedAt: approvedAt)) FROM event WHERE segment = ? ORDER BY seq",
             arguments: [key])
         while let row = try rows.next() {
-            try builder.add(row: row)
+            try builder.add(row)
         }
         return builder
     }

@@ -125,6 +125,10 @@ public final class AirplayLog: Sendable {
         migrator.registerMigration("v7-block-index") { db in
             try db.execute(sql: schemaV7BlockIndex)
         }
+        migrator.registerMigration("v8-segment-records") { db in
+            try db.execute(sql: SegmentRecordTable.schema)
+            try SegmentRecordTable.build(db)
+        }
         return migrator
     }()
 
@@ -263,17 +267,18 @@ public final class AirplayLog: Sendable {
     /// Appends `events` after the head, inside the caller's write transaction `db`.
     static func append(_ events: [AirplayEvent], db: Database, recordedAt: WallTime) throws -> [Int64] {
         var head = try Self.head(db)
-        var seqs: [Int64] = []
-        seqs.reserveCapacity(events.count)
+        var records: [EventRecord] = []
+        records.reserveCapacity(events.count)
         for event in events {
             let record = EventRecord(
                 seq: (head?.seq ?? 0) + 1, event: event, recordedAt: recordedAt,
                 prevHash: head?.hash ?? CanonicalEncoding.genesisHash)
             try record.insert(db)
             head = LogHead(seq: record.seq, hash: record.hash)
-            seqs.append(record.seq)
+            records.append(record)
         }
-        return seqs
+        try SegmentRecordTable.fold(records, db)
+        return records.map(\.seq)
     }
 
     /// The time on the log's clock, as it stamps what it records.
@@ -370,6 +375,9 @@ public final class AirplayLog: Sendable {
             }
             if let anchor, anchor.seq >= expected {
                 return .broken(seq: expected, problem: .seqGap(found: nil))
+            }
+            if try db.tableExists("segment_record"), let (seq, segment) = try SegmentRecordTable.firstMismatch(db) {
+                return .broken(seq: seq, problem: .recordMismatch(segment: segment))
             }
             return .intact(events: expected - 1, head: head)
         }

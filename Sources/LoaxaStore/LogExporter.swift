@@ -165,17 +165,7 @@ public struct CSVFields: RecordFields {
 
     public mutating func text(_ value: String) {
         separate()
-        let utf8 = value.utf8
-        guard utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
-            sink.append(value)
-            return
-        }
-        sink.append(UInt8(ascii: "\""))
-        for byte in utf8 {
-            if byte == 0x22 { sink.append(byte) }
-            sink.append(byte)
-        }
-        sink.append(UInt8(ascii: "\""))
+        sink.appendCSVField(value)
     }
 
     public mutating func integer(_ value: Int64) {
@@ -225,7 +215,7 @@ public struct JSONFields: RecordFields {
 
     public mutating func text(_ value: String) {
         name()
-        sink.append(JSONText.quoted(value))
+        sink.appendJSONString(value)
     }
 
     public mutating func integer(_ value: Int64) {
@@ -284,7 +274,9 @@ public enum JSONText {
 /// writers of a row's fields share the one buffer instead of copying it.
 public final class BufferedOutput {
     let handle: FileHandle
-    private var buffer: [UInt8] = []
+    // Appended to for every byte written: without the run-time exclusivity check each access
+    // would cost (this class is used from one thread and never lends its buffer out).
+    @exclusivity(unchecked) private var buffer: [UInt8] = []
     private static let chunk = 64 * 1024
 
     public init(handle: FileHandle) {
@@ -297,6 +289,39 @@ public final class BufferedOutput {
     public func append(_ byte: UInt8) { buffer.append(byte) }
 
     public func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+
+    /// `text` as one RFC 4180 field: quoted, with quotes doubled, when it holds a comma, a
+    /// quote, CR or LF; as it is otherwise.
+    public func appendCSVField(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0D || $0 == 0x0A }) else {
+                buffer.append(contentsOf: bytes)
+                return
+            }
+            buffer.append(0x22)
+            for byte in bytes {
+                if byte == 0x22 { buffer.append(byte) }
+                buffer.append(byte)
+            }
+            buffer.append(0x22)
+        }
+    }
+
+    /// `text` as a JSON string literal, as ``JSONText/quoted(_:)`` writes it, without
+    /// making a string of it first.
+    public func appendJSONString(_ text: String) {
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            // Quote, backslash, control characters and the start of U+2028/U+2029 need care.
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) else { return false }
+            buffer.append(0x22)
+            buffer.append(contentsOf: bytes)
+            buffer.append(0x22)
+            return true
+        }
+        if !plain { append(JSONText.quoted(text)) }
+    }
 
     public func appendTime(_ time: WallTime, offsetSeconds: Int) {
         RFC3339.append(time, offsetSeconds: offsetSeconds, to: &buffer)

@@ -9,9 +9,10 @@ import LoaxaCore
 /// - `startedAt` is the time of the first `segment_started`; `endedAt`, `outcome` and
 ///   `reason` come from the first `segment_ended`. A `segment_ended` without an outcome
 ///   counts as `interrupted` (or `not_aired` when no start was recorded).
-/// - Without an end, a `segment_skipped` makes the record `skipped`, with its reason (a
-///   skipped item normally has no start or end). Without either, the record is still open:
-///   `outcome` is nil.
+/// - A `segment_skipped` makes the record `skipped`, with its reason (a skipped item has no
+///   start or end). Without an end or a skip, the record is still open: `outcome` is nil.
+/// - The record is complete at its first end or skip: events of the segment after it (a
+///   segment resumed when the sound card came back, say) do not change it.
 /// - `playedMs` is `playedFrames × 1000 / deviceRate` (integer, rounded down) from the end
 ///   event, else from the last heartbeat, else 0. An event without a device rate uses the
 ///   last rate seen earlier in the segment.
@@ -55,63 +56,59 @@ struct SegmentRecordBuilder {
 
     init(segment: String) { self.segment = segment }
 
-    /// Adds the segment's next event, a row selected with ``SegmentEventRow/selection``
-    /// (events must come in log order), and returns its kind. A descriptive column is read
-    /// only while the record lacks it: the events of one airing repeat them, and a long
-    /// export would otherwise spend its time making the same strings again.
+    /// Adds the segment's next event (events must come in log order) and returns its kind.
+    /// A descriptive field is read only while the record lacks it: the events of one airing
+    /// repeat them, and a long export would otherwise spend its time making the same strings
+    /// again.
     @discardableResult
-    mutating func add(row: Row) throws -> AirplayEventKind {
-        typealias C = SegmentEventRow.Column
-        let seq: Int64 = row[C.seq]
-        let kindText: String = row[C.kind]
-        guard let kind = AirplayEventKind(rawValue: kindText) else {
-            throw SegmentEventRow.unknown("kind", kindText, seq: seq)
-        }
-        let at = WallTime(microseconds: row[C.at])
+    mutating func add(_ e: some SegmentEventFields) throws -> AirplayEventKind {
+        let kind = try e.eventKind()
+        guard !isClosed else { return kind }
+        let at = e.eventAt
         if firstAt == nil { firstAt = at }
-        if blockID == nil { blockID = row[C.blockID] }
-        if source == nil, let text = row[C.source] as String? {
-            guard let value = SegmentSource(rawValue: text) else { throw SegmentEventRow.unknown("source", text, seq: seq) }
+        if blockID == nil { blockID = e.field(text: .blockID) }
+        if source == nil, let text = e.field(text: .source) {
+            guard let value = SegmentSource(rawValue: text) else { throw e.unknownValue("source", text) }
             source = value
         }
-        if media == nil { media = row[C.media] }
-        if title == nil { title = row[C.title] }
-        if topic == nil { topic = row[C.topic] }
-        if sha256 == nil { sha256 = row[C.sha256] }
-        if scheduledAt == nil { scheduledAt = (row[C.scheduledAt] as Int64?).map(WallTime.init(microseconds:)) }
-        if plannedMs == nil { plannedMs = row[C.plannedMs] }
-        if approvedBy == nil { approvedBy = row[C.approvedBy] }
-        if approvedAt == nil { approvedAt = (row[C.approvedAt] as Int64?).map(WallTime.init(microseconds:)) }
-        if let synchronized = row[C.clockSynchronized] as Bool? {
+        if media == nil { media = e.field(text: .media) }
+        if title == nil { title = e.field(text: .title) }
+        if topic == nil { topic = e.field(text: .topic) }
+        if sha256 == nil { sha256 = e.field(text: .sha256) }
+        if scheduledAt == nil { scheduledAt = e.field(int: .scheduledAt).map(WallTime.init(microseconds:)) }
+        if plannedMs == nil { plannedMs = e.field(int: .plannedMs) }
+        if approvedBy == nil { approvedBy = e.field(text: .approvedBy) }
+        if approvedAt == nil { approvedAt = e.field(int: .approvedAt).map(WallTime.init(microseconds:)) }
+        if let synchronized = e.field(bool: .clockSynchronized) {
             clockSynchronized = (clockSynchronized ?? true) && synchronized
         }
-        if let rate = (row[C.deviceRate] as Int64?).flatMap({ Int(exactly: $0) }), rate > 0 { lastRate = rate }
+        if let rate = e.field(int: .deviceRate).flatMap({ Int(exactly: $0) }), rate > 0 { lastRate = rate }
 
         switch kind {
         case .segmentStarted:
             if startedAt == nil { startedAt = at }
         case .segmentHeartbeat:
-            if let frames = row[C.playedFrames] as Int64? {
+            if let frames = e.field(int: .playedFrames) {
                 heartbeatFrames = frames
                 heartbeatRate = lastRate
             }
-            if let underruns = (row[C.underruns] as Int64?).flatMap({ Int(exactly: $0) }) { heartbeatUnderruns = underruns }
+            if let underruns = e.field(int: .underruns).flatMap({ Int(exactly: $0) }) { heartbeatUnderruns = underruns }
         case .segmentEnded:
             if ended == nil {
                 var outcome: SegmentOutcome?
-                if let text = row[C.outcome] as String? {
-                    guard let value = SegmentOutcome(rawValue: text) else { throw SegmentEventRow.unknown("outcome", text, seq: seq) }
+                if let text = e.field(text: .outcome) {
+                    guard let value = SegmentOutcome(rawValue: text) else { throw e.unknownValue("outcome", text) }
                     outcome = value
                 }
                 ended = End(
-                    at: at, outcome: outcome, reason: row[C.reason], playedFrames: row[C.playedFrames],
-                    underruns: (row[C.underruns] as Int64?).flatMap { Int(exactly: $0) })
+                    at: at, outcome: outcome, reason: e.field(text: .reason), playedFrames: e.field(int: .playedFrames),
+                    underruns: e.field(int: .underruns).flatMap { Int(exactly: $0) })
                 endRate = lastRate
             }
         case .segmentSkipped:
             if skippedAt == nil {
                 skippedAt = at
-                skipReason = row[C.reason]
+                skipReason = e.field(text: .reason)
             }
         default:
             break
@@ -125,6 +122,9 @@ struct SegmentRecordBuilder {
         guard let ended, startedAt != nil else { return false }
         return ended.playedFrames == nil || ended.underruns == nil
     }
+
+    /// Whether the segment's end or skip was seen: the record is complete.
+    var isClosed: Bool { ended != nil || skippedAt != nil }
 
     /// Whether a `segment_started` was seen.
     var hasStarted: Bool { startedAt != nil }
@@ -162,10 +162,141 @@ struct SegmentRecordBuilder {
             approvedAt: approvedAt, clockSynchronized: clockSynchronized)
     }
 
+    // MARK: - Stored state
+
+    /// The `segment_record` columns that hold a builder's state, in the order
+    /// ``init(state:)`` reads them.
+    static let stateColumns = """
+        segment, block_id, source, media, title, topic, sha256, scheduled_at_us, planned_ms, approved_by, \
+        approved_at_us, clock_synchronized, first_at_us, started_at_us, skipped_at_us, skip_reason, end_at_us, \
+        end_outcome, end_reason, end_played_frames, end_underruns, end_rate, last_rate, heartbeat_frames, \
+        heartbeat_rate, heartbeat_underruns
+        """
+
+    /// A builder as ``save(_:firstSeq:)`` stored it, from a row of ``stateColumns``.
+    init(state row: Row) {
+        func time(_ i: Int) -> WallTime? { (row[i] as Int64?).map(WallTime.init(microseconds:)) }
+        func int(_ i: Int) -> Int? { (row[i] as Int64?).flatMap { Int(exactly: $0) } }
+        segment = row[0]
+        blockID = row[1]
+        source = (row[2] as String?).flatMap(SegmentSource.init(rawValue:))
+        media = row[3]
+        title = row[4]
+        topic = row[5]
+        sha256 = row[6]
+        scheduledAt = time(7)
+        plannedMs = row[8]
+        approvedBy = row[9]
+        approvedAt = time(10)
+        clockSynchronized = row[11]
+        firstAt = time(12)
+        startedAt = time(13)
+        skippedAt = time(14)
+        skipReason = row[15]
+        if let at = time(16) {
+            ended = End(
+                at: at, outcome: (row[17] as String?).flatMap(SegmentOutcome.init(rawValue:)), reason: row[18],
+                playedFrames: row[19], underruns: int(20))
+        }
+        endRate = int(21)
+        lastRate = int(22)
+        heartbeatFrames = row[23]
+        heartbeatRate = int(24)
+        heartbeatUnderruns = int(25)
+    }
+
+    /// Stores the state, replacing what was stored for the segment; `firstSeq` is the seq of
+    /// its first event, which orders the records.
+    func save(_ db: Database, firstSeq: Int64) throws {
+        func us(_ t: WallTime?) -> Int64? { t?.microseconds }
+        let values: [(any DatabaseValueConvertible)?] = [
+            segment, blockID, source?.rawValue, media, title, topic, sha256, us(scheduledAt), plannedMs, approvedBy,
+            us(approvedAt), clockSynchronized, us(firstAt), us(startedAt), us(skippedAt), skipReason, us(ended?.at),
+            ended?.outcome?.rawValue, ended?.reason, ended?.playedFrames, ended?.underruns, endRate, lastRate,
+            heartbeatFrames, heartbeatRate, heartbeatUnderruns, firstSeq, us(referenceTime),
+        ]
+        try db.execute(
+            sql: """
+                INSERT OR REPLACE INTO segment_record (\(Self.stateColumns), first_seq, placed_at_us)
+                VALUES (\(Array(repeating: "?", count: values.count).joined(separator: ", ")))
+                """,
+            arguments: StatementArguments(values))
+    }
+
     /// `frames × 1000 / rate`, rounded toward zero, without overflow; 0 without a rate.
     static func milliseconds(frames: Int64, rate: Int?) -> Int64 {
         guard let rate, rate > 0 else { return 0 }
         let r = Int64(rate)
         return frames / r * 1000 + frames % r * 1000 / r
+    }
+}
+
+/// The fields of a segment event the record builder reads: a row being scanned (read only
+/// when asked for) or an event about to be stored.
+protocol SegmentEventFields {
+    func eventKind() throws -> AirplayEventKind
+    var eventAt: WallTime { get }
+    func field(text: SegmentEventField) -> String?
+    func field(int: SegmentEventField) -> Int64?
+    func field(bool: SegmentEventField) -> Bool?
+    /// The error for a value this build does not know.
+    func unknownValue(_ column: String, _ value: String) -> AirplayLogError
+}
+
+enum SegmentEventField: Int {
+    case blockID = 3, scheduledAt, segment, source, media, title, topic, sha256, plannedMs, playedFrames, deviceRate
+    case outcome, reason, underruns, approvedBy, approvedAt, clockSynchronized
+}
+
+extension Row: SegmentEventFields {
+    func eventKind() throws -> AirplayEventKind {
+        let text: String = self[SegmentEventRow.Column.kind]
+        guard let kind = AirplayEventKind(rawValue: text) else { throw unknownValue("kind", text) }
+        return kind
+    }
+    var eventAt: WallTime { WallTime(microseconds: self[SegmentEventRow.Column.at]) }
+    func field(text field: SegmentEventField) -> String? { self[field.rawValue] }
+    func field(int field: SegmentEventField) -> Int64? { self[field.rawValue] }
+    func field(bool field: SegmentEventField) -> Bool? { self[field.rawValue] }
+    func unknownValue(_ column: String, _ value: String) -> AirplayLogError {
+        SegmentEventRow.unknown(column, value, seq: self[SegmentEventRow.Column.seq])
+    }
+}
+
+extension EventRecord: SegmentEventFields {
+    func eventKind() throws -> AirplayEventKind {
+        guard let value = AirplayEventKind(rawValue: kind) else { throw unknownValue("kind", kind) }
+        return value
+    }
+    var eventAt: WallTime { WallTime(microseconds: atUs) }
+    func field(text field: SegmentEventField) -> String? {
+        switch field {
+        case .blockID: return blockID
+        case .segment: return segment
+        case .source: return source
+        case .media: return media
+        case .title: return title
+        case .topic: return topic
+        case .sha256: return sha256
+        case .outcome: return outcome
+        case .reason: return reason
+        case .approvedBy: return approvedBy
+        default: return nil
+        }
+    }
+    func field(int field: SegmentEventField) -> Int64? {
+        switch field {
+        case .scheduledAt: return scheduledAtUs
+        case .plannedMs: return plannedMs
+        case .playedFrames: return playedFrames
+        case .deviceRate: return deviceRate
+        case .underruns: return underruns
+        case .approvedAt: return approvedAtUs
+        default: return nil
+        }
+    }
+    func field(bool field: SegmentEventField) -> Bool? { field == .clockSynchronized ? clockSynchronized : nil }
+    func unknownValue(_ column: String, _ value: String) -> AirplayLogError {
+        SegmentEventRow.unknown(column, value, seq: seq)
     }
 }

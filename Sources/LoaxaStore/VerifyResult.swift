@@ -39,6 +39,10 @@ public enum ChainProblem: Hashable, Sendable, CustomStringConvertible {
     case uncoveredValue(column: String, encodingVersion: Int64)
     /// The event's hash differs from the head recorded earlier (the anchor).
     case anchorMismatch
+    /// The stored record of the segment whose first event this is differs from what its
+    /// events say (or is missing, or has no events): `segment_record` was changed outside
+    /// Loaxa.
+    case recordMismatch(segment: String)
 
     public var description: String {
         switch self {
@@ -59,6 +63,9 @@ public enum ChainProblem: Hashable, Sendable, CustomStringConvertible {
                 + "the value was added after the event was written"
         case .anchorMismatch:
             return "its hash differs from the one recorded earlier; the log was rewritten"
+        case .recordMismatch(let segment):
+            return "the stored record of segment \(segment), which begins there, does not match its events; "
+                + "the segment_record table was changed outside Loaxa (exports and reports read it)"
         }
     }
 }

@@ -90,8 +90,15 @@ struct LoudnessCacheTests {
 
         let log = try AirplayLog(path: path, clock: Fixture.clock)
         let applied = try log.writer.read { db in try AirplayLog.migrator.appliedIdentifiers(db) }
-        #expect(applied == ["v1", "v2-loudness", "v3-queue", "v4-rotation", "v5-approved-at", "v6-media-library"])
+        #expect(
+            applied == [
+                "v1", "v2-loudness", "v3-queue", "v4-rotation", "v5-approved-at", "v6-media-library", "v7-block-index",
+                "v8-segment-records",
+            ])
         #expect(try log.verify() == .intact(events: 4, head: head))
+        // Migration v8 made the stored record from the events already there.
+        #expect(try log.segmentRecords().map(\.outcome) == [.completed])
+        #expect(try log.writer.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segment_record") } == 1)
         #expect(try log.loudness(sha256: Self.hashA) == nil)
         try log.storeLoudness(sha256: Self.hashA, integrated: -16.2, truePeak: -1.4)
         #expect(try log.loudness(sha256: Self.hashA)?.integrated == -16.2)

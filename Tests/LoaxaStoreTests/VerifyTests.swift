@@ -99,7 +99,12 @@ struct VerifyTests {
         defer { t.remove() }
         let anchor = try #require(try t.log.head())
         try t.tamper("DELETE FROM event WHERE seq >= 7")
-        // The chain alone cannot show a cut at the end...
+        try t.raw.write { db in
+            try db.execute(sql: "DELETE FROM segment_record")
+            try SegmentRecordTable.build(db)
+        }
+        // The chain alone cannot show a cut at the end (nor can the stored records, which
+        // whoever cut it can make again from what is left)...
         #expect(try t.log.verify().isIntact)
         // ...the head printed with an earlier export can.
         #expect(try t.log.verify(anchor: anchor) == .broken(seq: 7, problem: .seqGap(found: nil)))
@@ -131,6 +136,30 @@ struct VerifyTests {
         defer { t.remove() }
         try t.tamper("UPDATE event SET encoding_version = 3 WHERE seq = 6")
         #expect(try t.log.verify() == .broken(seq: 6, problem: .unsupportedEncodingVersion(3)))
+    }
+
+    /// Exports and reports read the stored records, outside the chain: verify rebuilds each
+    /// from its events, so that changing one is caught like changing an event.
+    @Test func aChangedStoredRecordIsDetected() throws {
+        let cases: [(String, String)] = [
+            ("UPDATE segment_record SET end_outcome = 'failed', end_reason = 'device lost' WHERE segment = 's2'", "s2"),
+            ("UPDATE segment_record SET placed_at_us = placed_at_us + 86400000000 WHERE segment = 's1'", "s1"),
+            ("DELETE FROM segment_record WHERE segment = 's2'", "s2"),
+            ("INSERT INTO segment_record (first_seq, segment, placed_at_us, media) VALUES (99, 'fake', 0, 'x.wav')", "fake"),
+        ]
+        for (sql, segment) in cases {
+            let t = try Tampered()
+            defer { t.remove() }
+            #expect(try t.log.verify().isIntact)
+            try t.tamper(sql)
+            let result = try t.log.verify()
+            guard case .broken(_, .recordMismatch(let found)) = result else {
+                Issue.record("\(sql): \(result)")
+                continue
+            }
+            #expect(found == segment, "\(sql)")
+            #expect(result.description.contains("segment_record table was changed"))
+        }
     }
 
     @Test func version1EventsFollowedByVersion2EventsVerify() throws {
