@@ -45,12 +45,14 @@ bench: release vcard
 
 # Long checks: a block played while stress-ng keeps every core busy.
 # Long runs: five minutes under full CPU load, then ten minutes of ±3000 ppm cards with a
-# block every two minutes.
+# block every two minutes, then loaxad killed with SIGKILL 200 times (about ten minutes).
 soak: release vcard test-audio
 	@bash tools/bench/soak.sh $$($(SWIFT) build -c release --show-bin-path)
 	$(SWIFT) build --build-tests
 	LOAXA_DRIFT_MINUTES=10 LOAXA_TEST_AUDIO=$(CURDIR)/$(TEST_AUDIO) LOAXA_VCARD=$(CURDIR)/$(VCARD) \
 	  LOAXA_BIN=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --filter DriftTests
+	LOAXA_KILLS=200 LOAXA_TEST_AUDIO=$(CURDIR)/$(TEST_AUDIO) LOAXA_VCARD=$(CURDIR)/$(VCARD) \
+	  LOAXA_BIN=$$($(SWIFT) build --show-bin-path) $(SWIFT) test --skip-build --filter KillLoopTests
 
 clean:
 	rm -rf .build tools/vcard/build var

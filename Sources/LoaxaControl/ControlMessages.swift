@@ -121,6 +121,27 @@ public struct StatusReport: Codable, Sendable {
         }
     }
 
+    /// How the daemon writes the airplay log, and whether it can.
+    public struct AirplayLogState: Codable, Sendable {
+        /// The writer connection's journal mode as SQLite reports it: "wal".
+        public var journalMode: String?
+        /// The writer connection's `PRAGMA synchronous`: 2 (FULL) flushes every commit to
+        /// disk before it returns.
+        public var synchronous: Int?
+        /// Events recorded and not yet written: a few in passing, more while writes fail.
+        public var eventsWaiting: Int
+        /// Why writing the log fails (a full disk, say), while it fails; the waiting events
+        /// are retried every second. Nil while the log is writable.
+        public var writeError: String?
+
+        public init(journalMode: String?, synchronous: Int?, eventsWaiting: Int, writeError: String?) {
+            self.journalMode = journalMode
+            self.synchronous = synchronous
+            self.eventsWaiting = eventsWaiting
+            self.writeError = writeError
+        }
+    }
+
     public var station: String
     public var now: String
     public var device: String
@@ -139,10 +160,13 @@ public struct StatusReport: Codable, Sendable {
     public var clock: String?
     /// Entries waiting in the operator queue.
     public var queued: Int?
+    /// The airplay log; nil from a daemon older than this field.
+    public var airplayLog: AirplayLogState?
 
-    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, memoryLocked: Bool, lastError: String?, clock: String? = nil, queued: Int? = nil) {
+    public init(station: String, now: String, device: String, deviceState: String, rate: Int, channels: Int, onAir: OnAir?, nextBlock: NextBlock?, underruns: Int64, realtime: Bool, memoryLocked: Bool, lastError: String?, clock: String? = nil, queued: Int? = nil, airplayLog: AirplayLogState? = nil) {
         self.clock = clock
         self.queued = queued
+        self.airplayLog = airplayLog
         self.station = station
         self.now = now
         self.device = device

@@ -6,9 +6,14 @@ import Synchronization
 
 /// Writes airplay events to the log on its own thread, and to the journal, one a line.
 ///
-/// Events wait in a bounded queue in memory; a write that fails (a full disk, say) is
-/// retried a second later with the events still in order, and nothing is dropped silently:
-/// if the queue ever fills, the oldest heartbeats go first and each drop is logged.
+/// A full disk (or any failed write) never holds up the air: events wait in a queue in
+/// memory, in the order they were recorded, and the whole queue is retried in one
+/// transaction a second later, so they reach the log in that order once it can be written.
+/// While writes fail `writeError` says why and `waiting` how many events wait; `loaxa
+/// status` shows both. Nothing is dropped silently: every event is in the journal as it is
+/// recorded; if the queue reaches its capacity, the oldest heartbeats go first (start and
+/// end events are kept, so past it the queue still grows) and each drop is logged; and a
+/// daemon stopped while the log cannot be written says how many events it could not write.
 final class Recorder: @unchecked Sendable {
     let log: AirplayLog
     let logger: Logger
@@ -18,9 +23,13 @@ final class Recorder: @unchecked Sendable {
     private let idle = DispatchSemaphore(value: 0)
     private let running = Atomic<Bool>(true)
     private var thread: Thread?
-    /// The last write error, while writes fail.
-    let lastError = Mutex<String?>(nil)
+    /// Why the last write failed, while writes fail; nil when the log is writable.
+    let writeError = Mutex<String?>(nil)
     private static let capacity = 100_000
+    /// How long a failed write waits before it is tried again.
+    private static let retryInterval: TimeInterval = 1
+    /// How long `stop()` goes on retrying events the log cannot take.
+    private static let retryAtStop: TimeInterval = 5
 
     init(log: AirplayLog, logger: Logger, zone: @escaping @Sendable (WallTime) -> Int) {
         self.log = log
@@ -35,6 +44,17 @@ final class Recorder: @unchecked Sendable {
     func record(_ event: AirplayEvent) {
         var event = event
         if event.clockSynchronized == nil { event.clockSynchronized = clockSynchronized() }
+        enqueue(event)
+    }
+
+    /// Queues events exactly as they are, without stamping the clock's state on them: the
+    /// events that close what the last run left open, when the log could not take them at
+    /// start (they say nothing of the clock, as when they are written at once).
+    func recordAsIs(_ events: [AirplayEvent]) {
+        for event in events { enqueue(event) }
+    }
+
+    private func enqueue(_ event: AirplayEvent) {
         logger.info("\(Self.line(event, offset: zone(event.at)))")
         let dropped = queue.withLock { q in
             var dropped = false
@@ -58,15 +78,19 @@ final class Recorder: @unchecked Sendable {
         t.start()
     }
 
+    /// Events recorded and not yet written.
+    var waiting: Int { queue.withLock { $0.count } }
+
     /// Waits until every queued event is written (or a write has failed).
     func flush() {
         wake.signal()
-        while !queue.withLock({ $0.isEmpty }) && lastError.withLock({ $0 == nil }) {
+        while !queue.withLock({ $0.isEmpty }) && writeError.withLock({ $0 == nil }) {
             usleep(2_000)
         }
     }
 
-    /// Writes what is queued and stops the thread.
+    /// Writes what is queued and stops the thread. While the log cannot be written, it goes
+    /// on retrying for a few seconds, then stops and says how many events it could not write.
     func stop() {
         flush()
         running.store(false, ordering: .releasing)
@@ -75,28 +99,47 @@ final class Recorder: @unchecked Sendable {
     }
 
     private func loop() {
+        var retryAt = Date.distantPast
+        var stopDeadline: Date?
         while true {
-            _ = wake.wait(timeout: .now() + 1)
+            _ = wake.wait(timeout: .now() + Self.retryInterval)
+            let stopping = !running.load(ordering: .acquiring)
+            if stopping && stopDeadline == nil { stopDeadline = Date().addingTimeInterval(Self.retryAtStop) }
             let batch = queue.withLock { $0 }
-            if !batch.isEmpty {
+            // While writes fail, a new event does not bring the retry forward.
+            if !batch.isEmpty && Date() >= retryAt {
                 do {
                     try log.append(batch)
                     queue.withLock { $0.removeFirst(batch.count) }
-                    if lastError.withLock({ $0 }) != nil {
-                        logger.notice("airplay log writable again; \(batch.count) waiting events written")
+                    if writeError.withLock({ $0 }) != nil {
+                        logger.notice("the airplay log is writable again: the \(batch.count) events that waited are written, in order")
                     }
-                    lastError.withLock { $0 = nil }
+                    writeError.withLock { $0 = nil }
                 } catch {
-                    let message = "cannot write the airplay log (\(error)); \(batch.count) events wait in memory and are retried"
-                    if lastError.withLock({ $0 }) == nil { logger.error("\(message)") }
-                    lastError.withLock { $0 = message }
+                    let reason = Self.reason(error)
+                    if writeError.withLock({ $0 }) != reason {
+                        let waiting = batch.count == 1 ? "1 event waits in memory and is" : "\(batch.count) events wait in memory and are"
+                        logger.error("cannot write the airplay log: \(reason); \(waiting) retried every second, in order")
+                    }
+                    writeError.withLock { $0 = reason }
+                    retryAt = Date().addingTimeInterval(Self.retryInterval)
                 }
             }
-            if !running.load(ordering: .acquiring) && queue.withLock({ $0.isEmpty || lastError.withLock { $0 != nil } }) {
-                idle.signal()
-                return
+            guard stopping else { continue }
+            let left = queue.withLock { $0.count }
+            if left == 0 { break }
+            if let stopDeadline, Date() >= stopDeadline {
+                logger.critical("stopping with \(left) events not written to the airplay log (\(writeError.withLock { $0 } ?? "unknown error")): they are lost from the log; each is in the journal above, one line an event")
+                break
             }
         }
+        idle.signal()
+    }
+
+    /// Why a write failed, for the operator: the database's reason without the wrapping.
+    static func reason(_ error: any Error) -> String {
+        if case AirplayLogError.writeFailed(let reason) = error { return reason }
+        return "\(error)"
     }
 
     /// One journal line for an event.

@@ -39,6 +39,8 @@ public final class Station: @unchecked Sendable {
     var control: ControlServer?
     /// Blocks already handed to the renderer, by occurrence key.
     let handed = Mutex<Set<String>>([])
+    /// The log's writer settings as read back at start (`reportDurability`).
+    let durability = Mutex<AirplayLog.DurabilitySettings?>(nil)
     /// Set by `stop()`: the main loop ends.
     private let stopping = Atomic<Bool>(false)
     /// The main loop's sleep, which `stop()` cuts short.
@@ -118,9 +120,12 @@ public final class Station: @unchecked Sendable {
     /// down (what is on air is logged as interrupted) and returns.
     public func run() async throws {
         let config = setup.config
-        // Read before this run adds events: the look back starts where the last run ended.
-        lookBackFrom = (try? log.lastEventTime()) ?? wall.now()
+        // Read before this run adds events: the look back starts where the last run ended,
+        // or earlier, at the last block the log shows settled: a run killed before its own
+        // look back was done left the blocks after that one unsettled.
+        lookBackFrom = [try? log.lastEventTime(), try? log.lastSettledBlockTime()].compactMap { $0 }.min() ?? wall.now()
         closeWhatTheLastRunLeftOpen()
+        reportDurability()
         recorder.start()
         output.start()
         renderer.start()
@@ -290,21 +295,53 @@ public final class Station: @unchecked Sendable {
         }
     }
 
-    /// Closes the segments a daemon that was killed, crashed or lost power left open, before
-    /// this run records anything: each as `interrupted` at the last moment known to have
-    /// aired, or `not_aired` if it never reached the card.
+    /// Closes what a daemon that was killed, crashed or lost power left open, before this
+    /// run records anything, in one transaction: each segment as `interrupted` at the last
+    /// moment known to have aired, or `not_aired` if the log holds no sign that it reached
+    /// the card, and each block at the last moment known to have aired in it, else its start. If the log
+    /// cannot be written now (a full disk), the closing events wait in the recorder's queue,
+    /// ahead of this run's own.
     func closeWhatTheLastRunLeftOpen() {
+        let reason = "the daemon stopped without closing it (killed, crashed or a power cut); "
+            + "closed at the next start, at the last moment known to have aired"
+        var closing: [AirplayEvent]
         do {
-            let closing = try log.closingEventsForOpenSegments(
-                reason: "the daemon stopped without closing it (killed, crashed or a power cut); "
-                    + "closed at the next start, at the last moment known to have aired")
-            guard !closing.isEmpty else { return }
-            try log.append(closing)
-            for event in closing {
+            closing = try log.closeWhatTheLastRunLeftOpen(reason: reason)
+        } catch {
+            logger.error("cannot close what the last run left open: \(error); the closing events wait in memory and are retried")
+            do {
+                closing = try log.eventsClosingWhatTheLastRunLeftOpen(reason: reason)
+                recorder.recordAsIs(closing)
+            } catch {
+                logger.error("cannot read what the last run left open: \(error); it stays open until the next start")
+                return
+            }
+        }
+        for event in closing {
+            if event.kind == .blockEnded {
+                logger.warning("closed block \(event.blockID ?? "-") at \(format(event.at)): the last run stopped without closing it")
+            } else {
                 logger.warning("closed \(event.media ?? "a segment") of block \(event.blockID ?? "-") as \(event.outcome?.rawValue ?? "-"): the last run stopped without closing it")
             }
+        }
+    }
+
+    /// How the daemon's own connection writes the log, read back from SQLite at start: the
+    /// journal and `loaxa status` show it, and anything but WAL with every commit flushed
+    /// (synchronous FULL) is a warning, since then an event reported written could be lost
+    /// in a power cut.
+    func reportDurability() {
+        do {
+            let settings = try log.durabilitySettings()
+            durability.withLock { $0 = settings }
+            let text = "airplay log \(log.path ?? ":memory:"): journal_mode=\(settings.journalMode), synchronous=\(settings.synchronous)"
+            if settings.journalMode == "wal" && settings.synchronous == 2 {
+                logger.notice("\(text) (FULL: every event is on disk before it counts as written)")
+            } else {
+                logger.warning("\(text): expected wal and 2 (FULL); events may not survive a power cut")
+            }
         } catch {
-            logger.error("cannot close the segments the last run left open: \(error)")
+            logger.error("cannot read the airplay log's durability settings: \(error)")
         }
     }
 
@@ -362,7 +399,9 @@ public final class Station: @unchecked Sendable {
         let next = renderer.nextBlock ?? setup.schedule.plannedBlocks(
             from: wall.now(), to: wall.now() + 8 * 86_400 * 1_000_000, zone: config.station.timeZone
         ).first { key in handed.withLock { !$0.contains(key.occurrenceKey) } }
-        var lastError: String? = recorder.lastError.withLock { $0 }
+        let writeError = recorder.writeError.withLock { $0 }
+        let durability = self.durability.withLock { $0 }
+        var lastError = writeError.map { "cannot write the airplay log: \($0)" }
         let code = output.lastErrorCode.load(ordering: .relaxed)
         if lastError == nil, code != 0 {
             lastError = "device: " + String(cString: strerror(-code))
@@ -374,6 +413,9 @@ public final class Station: @unchecked Sendable {
             underruns: output.underruns.load(ordering: .relaxed), realtime: output.realtime.load(ordering: .relaxed),
             memoryLocked: output.memoryLocked.load(ordering: .relaxed),
             lastError: lastError, clock: clockSync.read().rawValue,
-            queued: queue.current.filter { $0.stored.state == .waiting }.count)
+            queued: queue.current.filter { $0.stored.state == .waiting }.count,
+            airplayLog: .init(
+                journalMode: durability?.journalMode, synchronous: durability?.synchronous,
+                eventsWaiting: recorder.waiting, writeError: writeError))
     }
 }

@@ -24,7 +24,8 @@ public final class PeriodReport {
         public var airings = 0
         public var completed = 0
         public var airtimeMs: Int64 = 0
-        var programmes = Set<String>()
+        /// Programmes aired, by their number in ``PeriodReport/programmes``.
+        var programmes = Set<Int>()
         public var programmeCount: Int { programmes.count }
     }
 
@@ -50,7 +51,10 @@ public final class PeriodReport {
     }
 
     /// Distinct programmes by content hash (by path for an airing without one).
-    public internal(set) var programmes: [String: Programme] = [:]
+    public var programmes: [String: Programme] { programmeNumbers.mapValues { programmeList[$0] } }
+    /// The programmes in the order first aired, and each one's place in that list.
+    var programmeList: [Programme] = []
+    var programmeNumbers: [String: Int] = [:]
     public internal(set) var targets: [TargetResult] = []
 
     let emergencies: RecordSpool
@@ -75,7 +79,7 @@ public final class PeriodReport {
 
     /// The programmes, most aired first, then by title.
     public var programmesByAirings: [Programme] {
-        programmes.values.sorted {
+        programmeList.sorted {
             ($0.airings, $1.title ?? $1.media) > ($1.airings, $0.title ?? $0.media)
         }
     }
@@ -94,16 +98,18 @@ public struct TargetResult: Sendable {
     public var shortfall: Int { max(0, wanted - achieved) }
 }
 
-/// Segment records written to a temporary file, one JSON line each, and read back in order;
-/// the file is removed when the spool goes.
+/// Segment records written to a temporary file and read back in order; the file is
+/// removed when the spool goes. Each record is a run of fields, each a length (4 bytes; all
+/// ones for none) and its UTF-8 or decimal text: far cheaper than JSON for the many
+/// incomplete airings a long period can hold.
 final class RecordSpool {
     private let path: String
     private let handle: FileHandle
     private(set) var count = 0
-    private let encoder = JSONEncoder()
+    private var pending: [UInt8] = []
 
     init() throws {
-        path = NSTemporaryDirectory() + "loaxa-report-\(UUID().uuidString).jsonl"
+        path = NSTemporaryDirectory() + "loaxa-report-\(UUID().uuidString).spool"
         guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forUpdatingAtPath: path) else {
             throw ReportError.cannotWrite(path: path, reason: "cannot create a temporary file")
         }
@@ -113,23 +119,67 @@ final class RecordSpool {
 
     deinit { try? handle.close() }
 
-    func append(_ record: SegmentRecord) throws {
-        var line = try encoder.encode(record)
-        line.append(0x0A)
-        try handle.write(contentsOf: line)
+    func append(_ r: SegmentRecord) throws {
+        func put(_ text: String?) {
+            guard let text else {
+                pending.append(contentsOf: [0xFF, 0xFF, 0xFF, 0xFF])
+                return
+            }
+            let n = UInt32(text.utf8.count)
+            pending.append(contentsOf: [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)])
+            pending.append(contentsOf: text.utf8)
+        }
+        func put(_ n: Int64?) { put(n.map { String($0) }) }
+        func put(_ t: WallTime?) { put(t?.microseconds) }
+        put(r.segment); put(r.blockID); put(r.source.rawValue); put(r.media); put(r.title); put(r.topic); put(r.sha256)
+        put(r.scheduledAt); put(r.startedAt); put(r.endedAt); put(r.plannedMs); put(r.playedMs); put(r.outcome?.rawValue)
+        put(r.reason); put(Int64(r.underruns)); put(r.approvedBy); put(r.approvedAt); put(r.clockSynchronized.map { $0 ? 1 : 0 })
         count += 1
+        if pending.count >= 1 << 16 { try drain() }
+    }
+
+    private func drain() throws {
+        try handle.write(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
     }
 
     func forEach(_ body: (SegmentRecord) throws -> Void) throws {
+        try drain()
         try handle.seek(toOffset: 0)
-        let decoder = JSONDecoder()
-        var pending = Data()
-        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pending.append(chunk)
-            while let newline = pending.firstIndex(of: 0x0A) {
-                try body(decoder.decode(SegmentRecord.self, from: pending[pending.startIndex..<newline]))
-                pending.removeSubrange(pending.startIndex...newline)
+        var data = [UInt8]()
+        var at = 0
+        func need(_ n: Int) throws -> Bool {
+            while data.count - at < n {
+                guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { return false }
+                data.removeFirst(at)
+                at = 0
+                data.append(contentsOf: chunk)
             }
+            return true
+        }
+        func text() throws -> String? {
+            guard try need(4) else { throw ReportError.cannotWrite(path: path, reason: "the spool file ends early") }
+            let n = UInt32(data[at]) << 24 | UInt32(data[at + 1]) << 16 | UInt32(data[at + 2]) << 8 | UInt32(data[at + 3])
+            at += 4
+            if n == UInt32.max { return nil }
+            guard try need(Int(n)) else { throw ReportError.cannotWrite(path: path, reason: "the spool file ends early") }
+            defer { at += Int(n) }
+            return String(decoding: data[at..<at + Int(n)], as: UTF8.self)
+        }
+        func int() throws -> Int64? { try text().flatMap { Int64($0) } }
+        func time() throws -> WallTime? { try int().map(WallTime.init(microseconds:)) }
+        for _ in 0..<count {
+            let segment = try text() ?? "", blockID = try text(), source = SegmentSource(rawValue: try text() ?? "") ?? .schedule
+            let media = try text() ?? "", title = try text(), topic = try text(), sha256 = try text()
+            let scheduledAt = try time(), startedAt = try time(), endedAt = try time(), plannedMs = try int()
+            let playedMs = try int() ?? 0, outcome = try text().flatMap(SegmentOutcome.init(rawValue:)), reason = try text()
+            let underruns = Int(try int() ?? 0), approvedBy = try text(), approvedAt = try time()
+            let clockSynchronized = try int().map { $0 == 1 }
+            try body(SegmentRecord(
+                segment: segment, blockID: blockID, source: source, media: media, title: title, topic: topic, sha256: sha256,
+                scheduledAt: scheduledAt, startedAt: startedAt, endedAt: endedAt, plannedMs: plannedMs, playedMs: playedMs,
+                outcome: outcome, reason: reason, underruns: underruns, approvedBy: approvedBy, approvedAt: approvedAt,
+                clockSynchronized: clockSynchronized))
         }
         try handle.seekToEnd()
     }

@@ -55,15 +55,6 @@ public struct ReportBuilder {
 
     private func tally(_ r: SegmentRecord, day: CivilDate, into report: PeriodReport) throws {
         let month = day.year * 100 + day.month
-        let topic = r.topic ?? ""
-        let block = r.blockID ?? ""
-        let key = r.sha256 ?? "path:" + r.media
-        func count(_ c: inout PeriodReport.Counts) {
-            c.airings += 1
-            c.airtimeMs += r.playedMs
-            if r.outcome == .completed { c.completed += 1 }
-            c.programmes.insert(key)
-        }
         if r.source == .emergency {
             report.emergencyAirings += 1
             try report.emergencies.append(r)
@@ -73,19 +64,32 @@ public struct ReportBuilder {
             try report.incomplete.append(r)
         }
         guard r.startedAt != nil else { return }
-        count(&report.total)
-        count(&report.byTopic[topic, default: .init()])
-        count(&report.byMonth[month, default: .init()])
-        count(&report.byBlock[block, default: .init()])
-        var p = report.programmes[key]
-            ?? PeriodReport.Programme(sha256: r.sha256 ?? "", title: r.title, topic: r.topic, media: r.media, plannedMs: r.plannedMs)
-        p.airings += 1
-        if r.outcome == .completed { p.completed += 1 }
-        if let t = r.startedAt {
-            p.first = min(p.first ?? t, t)
-            p.last = max(p.last ?? t, t)
+        let key = r.sha256 ?? "path:" + r.media
+        let number: Int
+        if let known = report.programmeNumbers[key] {
+            number = known
+        } else {
+            number = report.programmeList.count
+            report.programmeNumbers[key] = number
+            report.programmeList.append(
+                PeriodReport.Programme(sha256: r.sha256 ?? "", title: r.title, topic: r.topic, media: r.media, plannedMs: r.plannedMs))
         }
-        report.programmes[key] = p
+        func count(_ c: inout PeriodReport.Counts) {
+            c.airings += 1
+            c.airtimeMs += r.playedMs
+            if r.outcome == .completed { c.completed += 1 }
+            c.programmes.insert(number)
+        }
+        count(&report.total)
+        count(&report.byTopic[r.topic ?? "", default: .init()])
+        count(&report.byMonth[month, default: .init()])
+        count(&report.byBlock[r.blockID ?? "", default: .init()])
+        report.programmeList[number].airings += 1
+        if r.outcome == .completed { report.programmeList[number].completed += 1 }
+        if let t = r.startedAt {
+            report.programmeList[number].first = min(report.programmeList[number].first ?? t, t)
+            report.programmeList[number].last = max(report.programmeList[number].last ?? t, t)
+        }
     }
 }
 

@@ -129,6 +129,7 @@ public struct ReportWriter {
     }
 
     private func escapeMarkdown(_ s: String) -> String {
+        guard s.utf8.contains(where: { Self.markdownSpecial[Int($0)] }) else { return s }
         var out = ""
         for c in s {
             switch c {
@@ -138,6 +139,11 @@ public struct ReportWriter {
             }
         }
         return out
+    }
+
+    /// The bytes ``escapeMarkdown(_:)`` must look at.
+    private static let markdownSpecial: [Bool] = (0..<256).map { b in
+        "|\\*_`<>[]\n\r".utf8.contains(UInt8(b))
     }
 
     // MARK: - CSV

@@ -11,6 +11,21 @@ extension AirplayLog {
         }
     }
 
+    /// The scheduled start of the latest block airing the log records as started or missed;
+    /// nil when it records none.
+    ///
+    /// Every block whose time passes while a daemon runs is recorded one way or the other,
+    /// so the blocks scheduled after this one and already past are the ones nobody settled:
+    /// a run killed before its look back was done leaves them so.
+    public func lastSettledBlockTime() throws -> WallTime? {
+        try read { db in
+            try Int64.fetchOne(
+                db, sql: "SELECT MAX(scheduled_at_us) FROM event WHERE kind IN (?, ?) AND block_id IS NOT NULL",
+                arguments: [AirplayEventKind.blockStarted.rawValue, AirplayEventKind.blockMissed.rawValue]
+            ).map(WallTime.init(microseconds:))
+        }
+    }
+
     /// The airings, as `id@scheduled-micros` (`PlannedBlock.occurrenceKey`), scheduled in
     /// `from ... to` that the log records as started or missed.
     public func settledBlocks(scheduledFrom from: WallTime, to: WallTime) throws -> Set<String> {

@@ -231,7 +231,8 @@ public final class AirplayLog: Sendable {
         public var busyTimeoutMs: Int
     }
 
-    /// Reads back the writer connection's pragmas (for tests and `loaxa doctor`).
+    /// Reads back the writer connection's pragmas: the daemon reports them at start and in
+    /// `loaxa status`.
     public func durabilitySettings() throws -> DurabilitySettings {
         do {
             return try writer.writeWithoutTransaction { db in

@@ -42,7 +42,7 @@ struct LogGenerator {
     }
 
     func run(into log: AirplayLog, progress: (Int) -> Void) throws {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         var programmes: [Programme] = []
         for (t, entry) in Self.topics.enumerated() {
             for n in 1...40 {
@@ -116,7 +116,7 @@ struct LogGenerator {
     /// The events of one airing and how long it held the air.
     func segmentEvents(
         _ p: Programme, source: SegmentSource, blockID: String, scheduledAt: WallTime, segment: String,
-        random: inout SplitMix
+        random: inout SplitMix64
     ) -> (events: [AirplayEvent], lengthMicros: Int64) {
         var base = AirplayEvent(
             kind: .segmentQueued, at: scheduledAt, blockID: blockID, scheduledAt: scheduledAt, segment: segment,
@@ -181,23 +181,10 @@ struct LogGenerator {
 
     /// A made-up content hash for programme `n` of topic `t`.
     static func hex(_ t: Int, _ n: Int) -> String {
-        var mix = SplitMix(seed: UInt64(t * 1000 + n))
+        var mix = SplitMix64(seed: UInt64(t * 1000 + n))
         return (0..<4).map { _ in
             let h = String(mix.next(), radix: 16)
             return String(repeating: "0", count: 16 - h.count) + h
         }.joined()
-    }
-}
-
-/// A small, fast, seedable pseudo-random generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,9 +2,10 @@ import Foundation
 import LoaxaCore
 import Testing
 
-/// A daemon killed with SIGKILL mid-segment leaves that segment's record open; the next
-/// start closes it as interrupted at the last moment known to have aired, and the segment
-/// queued behind it, if any, as not aired. Nothing is lost and the chain still verifies.
+/// A daemon killed with SIGKILL mid-segment leaves that segment's record and its block
+/// open; the next start closes the segment as interrupted at the last moment known to have
+/// aired, the segment queued behind it, if any, as not aired, and the block at that same
+/// moment. Nothing is lost and the chain still verifies.
 @Suite struct CrashRecoveryTests {
     @Test func aKilledDaemonsOpenSegmentIsClosedAtTheNextStart() throws {
         let station = try TestStation()
@@ -35,7 +36,55 @@ import Testing
         #expect(speech.outcome == "interrupted", "\(summary)")
         #expect(speech.ended_at == speech.started_at, "no heartbeat yet: it ends where it is known to have aired, \(summary)")
         #expect(speech.reason?.contains("without closing it") == true, "\(summary)")
+        // The block is closed too, at the last moment known to have aired in it: the speech's start.
+        let blockEnds = try station.events(kind: "block_ended")
+        #expect(blockEnds.map(\.block_id) == ["sap"])
+        #expect(blockEnds.first?.reason?.contains("without closing it") == true)
+        #expect(blockEnds.first?.at_us == speech.started_at.flatMap(parseRFC3339), "\(blockEnds.map(\.at_us)), \(summary)")
         let verify = try station.loaxa(["log", "verify"])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
+
+    /// A block whose whole time passed while the station was down is recorded missed, even
+    /// when the run that came back was killed before it looked back: here that run's clock
+    /// was not yet synchronized, so it had not looked back at all.
+    @Test func aBlockMissedWhileDownIsRecordedThoughTheNextRunDiedBeforeLookingBack() throws {
+        let station = try TestStation()
+        try station.writeConfig()
+        try station.addMedia("chirp-48k.flac")
+        let now = WallTime.now().microseconds / 1_000_000
+        let aired = WallTime(seconds: now + 5), missed = WallTime(seconds: now + 10)
+        try station.writeBlock(id: "phat", start: aired, files: ["chirp-48k.flac"], name: "phat.toml")
+        try station.writeBlock(id: "lo", start: missed, files: ["chirp-48k.flac"], name: "lo.toml")
+
+        var daemon = try station.startDaemon()
+        try station.waitUntilReady(daemon)
+        while WallTime.now() < aired + 3_500_000 && daemon.isRunning { usleep(50_000) }
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        // Down while "lo" airs; back with a clock not yet set, and killed again.
+        while WallTime.now() < missed + 3_500_000 { usleep(50_000) }
+        try station.setClock(synchronized: false)
+        daemon = try station.startDaemon()
+        try station.waitUntilReady(daemon)
+        kill(daemon.processIdentifier, SIGKILL)
+        daemon.waitUntilExit()
+        #expect(try station.events(kind: "block_missed").isEmpty, "no look back with the clock not synchronized")
+
+        try station.setClock(synchronized: true)
+        daemon = try station.startDaemon()
+        defer { station.stop(daemon) }
+        try station.waitUntilReady(daemon)
+        let deadline = Date().addingTimeInterval(5)
+        var missedEvents: [LoggedEvent] = []
+        while missedEvents.isEmpty && Date() < deadline {
+            usleep(100_000)
+            missedEvents = try station.events(kind: "block_missed")
+        }
+        #expect(missedEvents.map(\.block_id) == ["lo"], "\(station.daemonLog)")
+        #expect(missedEvents.first?.scheduled_at_us == missed.microseconds)
+        #expect(try station.events(kind: "block_started").map(\.block_id) == ["phat"])
+        #expect(try station.events(kind: "block_ended").map(\.block_id) == ["phat"])
+        try station.expectLogVerifies("after the restarts")
     }
 }

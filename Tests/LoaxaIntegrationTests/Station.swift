@@ -153,16 +153,25 @@ struct TestStation {
 
     var environment: [String: String] { ["ALSA_CONFIG_PATH": asoundrc, "LOAXA_TEST_CLOCK_SYNC_FILE": clockSyncFile] }
 
-    /// The log's events of one kind, read straight from the database with Python's sqlite3.
+    /// The log's events of one kind.
     func events(kind: String) throws -> [LoggedEvent] {
+        try airplayEvents().filter { $0.kind == kind }
+    }
+
+    /// Every event of the log, in order, read straight from the database with Python's
+    /// sqlite3. Read-only, so the reader never checkpoints the log or rolls back what a
+    /// killed daemon left in its write-ahead file: the daemon's next start does that itself.
+    func airplayEvents() throws -> [LoggedEvent] {
         let script = """
-            import json, sqlite3, sys
-            db = sqlite3.connect(sys.argv[1])
-            rows = db.execute("SELECT block_id, scheduled_at_us, at_us, reason, detail, clock_synchronized FROM event WHERE kind = ? ORDER BY seq", (sys.argv[2],))
-            print(json.dumps([dict(zip(["block_id", "scheduled_at_us", "at_us", "reason", "detail", "clock_synchronized"], r)) for r in rows]))
+            import json, sqlite3, sys, urllib.parse
+            db = sqlite3.connect("file:" + urllib.parse.quote(sys.argv[1]) + "?mode=ro", uri=True)
+            cols = sys.argv[2].split(",")
+            rows = db.execute("SELECT " + ", ".join(cols) + " FROM event ORDER BY seq")
+            print(json.dumps([dict(zip(cols, r)) for r in rows]))
             """
-        let r = try runProgram("/usr/bin/env", ["python3", "-c", script, dir + "/var/loaxa.sqlite", kind])
-        guard r.status == 0 else { throw StationError("reading events: \(r.stderr)") }
+        let columns = LoggedEvent.CodingKeys.allCases.map(\.rawValue).joined(separator: ",")
+        let r = try runProgram("/usr/bin/env", ["python3", "-c", script, dir + "/var/loaxa.sqlite", columns])
+        guard r.status == 0 else { throw StationError("reading the events of \(dir)/var/loaxa.sqlite: \(r.stderr)") }
         return try JSONDecoder().decode([LoggedEvent].self, from: Data(r.stdout.utf8))
     }
 
@@ -212,13 +221,26 @@ struct TestStation {
     var daemonLog: String { (try? String(contentsOfFile: dir + "/loaxad.log", encoding: .utf8)) ?? "" }
 }
 
-struct LoggedEvent: Decodable {
+/// One stored event, with its seq and the segment it belongs to (the export has neither).
+struct LoggedEvent: Decodable, Equatable {
+    var seq: Int64
+    var kind: String
+    var at_us: Int64
     var block_id: String?
     var scheduled_at_us: Int64?
-    var at_us: Int64
+    var segment: String?
+    var media: String?
+    var planned_ms: Int64?
+    var outcome: String?
     var reason: String?
     var detail: String?
     var clock_synchronized: Int?
+    var recorded_at_us: Int64
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case seq, kind, at_us, block_id, scheduled_at_us, segment, media, planned_ms, outcome, reason, detail
+        case clock_synchronized, recorded_at_us
+    }
 }
 
 struct StationError: Error, CustomStringConvertible {

@@ -113,30 +113,55 @@ struct AirplayLogTests {
         #expect(try log.verify().isIntact)
     }
 
+    /// Every event is flushed to disk before `append` returns: the writer connection is in
+    /// WAL mode with `synchronous = FULL` when opened, after every kind of write (events,
+    /// the working state written with NORMAL, a working-state write that fails, the recovery
+    /// at start), and when the file is opened again, by a second connection or afresh.
     @Test func fileLogIsDurable() throws {
         let folder = try Fixture.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("airplay.sqlite").path
 
-        let log = try AirplayLog(path: path, clock: Fixture.clock)
-        let settings = try log.durabilitySettings()
-        #expect(settings.journalMode == "wal")
-        #expect(settings.synchronous == 2)  // FULL
-        #expect(settings.foreignKeys)
-        #expect(settings.busyTimeoutMs > 0)
-        try log.append(Fixture.airing("s1", startingAt: Fixture.at(0)))
-        let head = try log.head()
+        func expectDurable(_ log: AirplayLog, _ after: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let settings = try log.durabilitySettings()
+            #expect(settings.journalMode == "wal", "after \(after)", sourceLocation: sourceLocation)
+            #expect(settings.synchronous == 2, "FULL, after \(after)", sourceLocation: sourceLocation)
+            #expect(settings.foreignKeys, "after \(after)", sourceLocation: sourceLocation)
+            #expect(settings.busyTimeoutMs > 0, "after \(after)", sourceLocation: sourceLocation)
+        }
 
-        // Another connection, as a second process would open it.
-        let again = try AirplayLog(path: path, clock: Fixture.clock)
-        #expect(try again.head() == head)
-        #expect(try again.durabilitySettings().synchronous == 2)
-        #expect(try again.verify() == .intact(events: 4, head: head))
+        do {
+            let log = try AirplayLog(path: path, clock: Fixture.clock)
+            try expectDurable(log, "opening a new file")
+            try log.append(Fixture.airing("s1", startingAt: Fixture.at(0)))
+            try expectDurable(log, "appending events")
 
-        // Working state (the queue) is written without waiting for the disk; the events
-        // that follow are flushed again.
-        _ = try log.enqueue(media: "a.wav", priority: .normal, blockID: nil, expiresAt: nil, addedBy: nil)
-        #expect(try log.durabilitySettings().synchronous == 2)
+            // Working state (the queue, the loudness cache, the media library) is committed
+            // without waiting for the disk, and the events that follow are flushed again.
+            let entry = try log.enqueue(media: "a.wav", priority: .normal, blockID: nil, expiresAt: nil, addedBy: nil)
+            try expectDurable(log, "writing the queue")
+            _ = try log.setQueueState(id: entry.id, .aired)
+            try expectDurable(log, "changing a queue entry")
+            try log.storeLoudness(sha256: String(repeating: "cd", count: 32), integrated: -16, truePeak: -1)
+            try expectDurable(log, "caching a loudness")
+            let inside = try log.writeState { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+            #expect(inside == 1, "working state is written with synchronous = NORMAL")
+            struct Refused: Error {}
+            #expect(throws: Refused.self) { try log.writeState { _ in throw Refused() } }
+            try expectDurable(log, "a working-state write that failed")
+            try log.closeWhatTheLastRunLeftOpen(reason: "test")
+            try expectDurable(log, "closing what a run left open")
+
+            // Another connection, as a second process would open it.
+            let again = try AirplayLog(path: path, clock: Fixture.clock)
+            try expectDurable(again, "opening the file a second time")
+            #expect(try again.head() == log.head())
+            #expect(try again.verify().isIntact)
+        }
+        // The file opened afresh, as the daemon opens it at its next start.
+        let reopened = try AirplayLog(path: path, clock: Fixture.clock)
+        try expectDurable(reopened, "opening it again")
+        #expect(try reopened.verify() == .intact(events: 4, head: try reopened.head()))
     }
 
     @Test func openingInAMissingFolderExplainsWhatToCheck() throws {
