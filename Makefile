@@ -3,7 +3,7 @@ SWIFT ?= swift
 TEST_AUDIO := .build/test-audio
 VCARD := tools/vcard/build/libasound_module_pcm_loaxavcard.so
 
-.PHONY: all deps build release vcard test-audio test demo bench soak clean
+.PHONY: all deps build release vcard test-audio test demo bench bench-scale soak clean
 
 all: build
 
@@ -42,6 +42,12 @@ demo: release vcard
 # (about 40 minutes; the raw results stay in .build/bench/).
 bench: release vcard
 	@bash tools/bench/run.sh $$($(SWIFT) build -c release --show-bin-path)
+
+# The airplay log at scale: export, report and verify over 100,000 and 1,000,000 generated
+# records; writes its section of docs/BENCHMARKS.md (the first run generates the logs,
+# about 10 minutes; they are kept in .build/bench/scale/).
+bench-scale: release
+	python3 tools/bench/scale.py --bin $$($(SWIFT) build -c release --show-bin-path) --report docs/BENCHMARKS.md
 
 # Long checks: a block played while stress-ng keeps every core busy.
 # Long runs: five minutes under full CPU load, then ten minutes of ±3000 ppm cards with a

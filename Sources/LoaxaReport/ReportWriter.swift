@@ -184,10 +184,11 @@ public struct ReportWriter {
         for table in report.tables(config: config) {
             out.append(",\n\(JSONText.quoted(table.section.rawValue)):{\"title\":\(string(table.title)),\"note\":\(string(table.note)),\"rows\":[")
             var first = true
+            let keys = JSONFields.Keys(table.columns.map(\.key))
             try table.rows { cells in
                 out.append(first ? "\n{" : ",\n{")
                 first = false
-                var fields = JSONFields(sink: out, names: table.columns.map(\.key))
+                var fields = JSONFields(sink: out, keys: keys)
                 for cell in cells {
                     switch cell {
                     case .text(let s): fields.text(s)

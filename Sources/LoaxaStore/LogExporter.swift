@@ -86,11 +86,12 @@ public struct LogExporter: Sendable {
 
     private func writeJSON(from: WallTime?, to: WallTime?, into sink: BufferedOutput) throws -> Summary {
         sink.append("[")
+        let keys = JSONFields.Keys(Self.columns)
         var count = 0
         var headText = ""
         let head = try log.forEachSegmentRecord(from: from, to: to, head: { headText = $0?.description ?? "" }) { record in
             sink.append(count == 0 ? "\n{" : ",\n{")
-            var row = JSONFields(sink: sink, names: Self.columns)
+            var row = JSONFields(sink: sink, keys: keys)
             write(record, to: &row)
             row.text(headText)
             sink.append("}")
@@ -192,19 +193,26 @@ public struct CSVFields: RecordFields {
 /// The members of one JSON object, named in order from `names`; an absent value is `null`.
 public struct JSONFields: RecordFields {
     public let sink: BufferedOutput
-    private let names: [String]
+    private let keys: Keys
     private var index = 0
 
-    public init(sink: BufferedOutput, names: [String]) {
+    /// The members' names as written before their values (`"name":`, then `,"name":`), made
+    /// once for all the objects of an export.
+    public struct Keys: Sendable {
+        let prefixes: [[UInt8]]
+
+        public init(_ names: [String]) {
+            prefixes = names.enumerated().map { n, name in Array(((n > 0 ? "," : "") + JSONText.quoted(name) + ":").utf8) }
+        }
+    }
+
+    public init(sink: BufferedOutput, keys: Keys) {
         self.sink = sink
-        self.names = names
+        self.keys = keys
     }
 
     private mutating func name() {
-        if index > 0 { sink.append(UInt8(ascii: ",")) }
-        sink.append(UInt8(ascii: "\""))
-        sink.append(names[index])
-        sink.append("\":")
+        sink.append(keys.prefixes[index])
         index += 1
     }
 
@@ -313,8 +321,12 @@ public final class BufferedOutput {
     public func appendJSONString(_ text: String) {
         var text = text
         let plain = text.withUTF8 { bytes in
-            // Quote, backslash, control characters and the start of U+2028/U+2029 need care.
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0xE2 }) else { return false }
+            // Quote, backslash, control characters, U+2028 and U+2029 (E2 80 A8, E2 80 A9) need care.
+            for i in bytes.indices {
+                let b = bytes[i]
+                if b < 0x20 || b == 0x22 || b == 0x5C { return false }
+                if b == 0xE2, i + 2 < bytes.count, bytes[i + 1] == 0x80, bytes[i + 2] & 0xFE == 0xA8 { return false }
+            }
             buffer.append(0x22)
             buffer.append(contentsOf: bytes)
             buffer.append(0x22)

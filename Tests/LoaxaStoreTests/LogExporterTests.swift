@@ -218,6 +218,22 @@ struct LogExporterTests {
         #expect((back as? [String])?.first == "tab\tquote\"slash\\bell\u{07}nl\n")
     }
 
+    /// Text goes into the JSON as it is unless it needs escaping: an em dash (E2 80 94) is
+    /// kept, the line and paragraph separators (E2 80 A8/A9) and control characters are not.
+    @Test func jsonTextIsEscapedOnlyWhereItMustBe() throws {
+        let log = try Fixture.memoryLog()
+        let titles = ["Tin xã — số 1", "a\u{2028}b\u{2029}c", "tab\there \"quoted\" back\\slash"]
+        for (n, title) in titles.enumerated() {
+            try log.append(Fixture.airing("j\(n)", startingAt: Fixture.at(Int64(n) * 60), title: title))
+        }
+        let (bytes, _) = try export(log, .json)
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.contains("\"Tin xã — số 1\""))
+        #expect(text.contains("a\\u2028b\\u2029c"))
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [[String: Any]])
+        #expect(array.map { $0["title"] as? String } == titles)
+    }
+
     @Test func anEmptyExportIsStillValid() throws {
         let log = try Fixture.memoryLog()
         let (csv, csvSummary) = try export(log, .csv)

@@ -104,6 +104,8 @@ report="$root/docs/BENCHMARKS.md"
 [ "$quick" = 1 ] && report="$out/BENCHMARKS.md"
 python3 tools/bench/report.py --results "$results" --out "$report" --speed "$speed" \
   --elapsed "$elapsed" --quick "$quick" --finished "$(date -u '+%Y-%m-%d %H:%M UTC')"
+# 5. The airplay log at scale: its own section, kept when the report above is rewritten.
+python3 tools/bench/scale.py --bin "$bin" --report "$report" || failed=$((failed + 1))
 echo "bench: wrote $report in $((elapsed / 60)) min $((elapsed % 60)) s"
 if [ "$failed" -gt 0 ]; then
   echo "bench: $failed measurement(s) did not complete" >&2
