@@ -24,7 +24,7 @@ public final class PeriodReport {
         public var airings = 0
         public var completed = 0
         public var airtimeMs: Int64 = 0
-        /// Programmes aired, by their number in ``PeriodReport/programmes``.
+        /// Programmes aired, by their number in ``PeriodReport/programmeList``.
         var programmes = Set<Int>()
         public var programmeCount: Int { programmes.count }
     }
@@ -50,10 +50,10 @@ public final class PeriodReport {
         public var last: WallTime?
     }
 
-    /// Distinct programmes by content hash (by path for an airing without one).
-    public var programmes: [String: Programme] { programmeNumbers.mapValues { programmeList[$0] } }
-    /// The programmes in the order first aired, and each one's place in that list.
-    var programmeList: [Programme] = []
+    /// The distinct programmes (by content hash; by path for an airing without one), in the
+    /// order first aired.
+    public internal(set) var programmeList: [Programme] = []
+    /// Each programme's place in ``programmeList``, by hash.
     var programmeNumbers: [String: Int] = [:]
     public internal(set) var targets: [TargetResult] = []
 

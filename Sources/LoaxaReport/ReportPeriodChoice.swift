@@ -5,13 +5,19 @@ import LoaxaSchedule
 public struct ReportDays: Hashable, Sendable {
     public var first: CivilDate
     public var last: CivilDate
-    /// "6 tháng đầu năm 2025", or the dates when the period has no name.
-    public var title: String
+    /// "6 tháng đầu năm 2025"; nil for days given by hand.
+    public var name: String?
 
-    public init(first: CivilDate, last: CivilDate, title: String? = nil) {
+    public init(first: CivilDate, last: CivilDate, name: String? = nil) {
         self.first = first
         self.last = last
-        self.title = title ?? "từ \(VietnameseText.date(first)) đến \(VietnameseText.date(last))"
+        self.name = name
+    }
+
+    /// "6 tháng đầu năm 2025 (từ ngày 01/01/2025 đến ngày 30/06/2025)", or the dates alone.
+    public var title: String {
+        let dates = "từ ngày \(VietnameseText.date(first)) đến ngày \(VietnameseText.date(last))"
+        return name.map { "\($0) (\(dates))" } ?? dates
     }
 
     /// Reads `--period`: a year ("2025"), a month ("2025-06"), or a year and one of the
@@ -27,18 +33,18 @@ public struct ReportDays: Hashable, Sendable {
         guard parts.count == 2 else {
             return .success(ReportDays(
                 first: CivilDate(year: year, month: 1, day: 1), last: CivilDate(year: year, month: 12, day: 31),
-                title: "năm \(year)"))
+                name: "năm \(year)"))
         }
         let rest = parts[1].lowercased()
         if rest.count == 2, let month = Int(rest), (1...12).contains(month) {
             return .success(ReportDays(
                 first: CivilDate(year: year, month: month, day: 1),
                 last: CivilDate(year: year, month: month, day: CivilDate.daysIn(month: month, year: year)),
-                title: "tháng \(month)/\(year)"))
+                name: "tháng \(month)/\(year)"))
         }
         guard let period = periods[rest] else { return .failure(.badPeriod("--period \(text): \(advice)")) }
         let days = period.days(in: year)
-        return .success(ReportDays(first: days.first, last: days.last, title: "\(period.title) \(year)"))
+        return .success(ReportDays(first: days.first, last: days.last, name: "\(period.title) \(year)"))
     }
 }
 

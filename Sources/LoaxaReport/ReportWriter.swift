@@ -28,17 +28,16 @@ public struct ReportWriter {
         self.config = config
     }
 
-    /// The lines above the tables: issuer, title, station and period, recipient.
-    var heading: [String] {
-        var lines: [String] = []
-        if let issuer = config.issuer { lines.append(issuer) }
-        lines.append(config.title)
-        lines.append(report.station)
-        lines.append(
-            "Kỳ báo cáo: \(report.days.title) (từ ngày \(VietnameseText.date(report.days.first)) đến ngày \(VietnameseText.date(report.days.last)))")
-        if let recipient = config.recipient { lines.append("Kính gửi: \(recipient)") }
-        return lines
+    /// "Kỳ báo cáo: 6 tháng đầu năm 2025 (từ ngày 01/01/2025 đến ngày 30/06/2025)"
+    var periodLine: String { "Kỳ báo cáo: \(report.days.title)" }
+
+    /// The lines above the tables after the title: station, period, recipient.
+    var subheading: [String] {
+        [report.station, periodLine] + (config.recipient.map { ["Kính gửi: \($0)"] } ?? [])
     }
+
+    /// Every line above the tables: issuer, title, then ``subheading``.
+    var heading: [String] { (config.issuer.map { [$0] } ?? []) + [config.title] + subheading }
 
     /// The lines under the tables: when it was made, the head, the signer.
     var footing: [String] {
@@ -108,12 +107,9 @@ public struct ReportWriter {
     // MARK: - Markdown
 
     private func writeMarkdown(_ out: BufferedOutput) throws {
-        let head = heading
-        for (n, line) in head.enumerated() {
-            let isTitle = line == config.title
-            out.append(isTitle ? "# \(line)\n\n" : "**\(escapeMarkdown(line))**\(n + 1 < head.count ? "  " : "")\n")
-        }
-        out.append("\n")
+        if let issuer = config.issuer { out.append("**\(escapeMarkdown(issuer))**\n\n") }
+        out.append("# \(escapeMarkdown(config.title))\n\n")
+        out.append(subheading.map { "**\(escapeMarkdown($0))**" }.joined(separator: "  \n") + "\n\n")
         for table in report.tables(config: config) {
             out.append("## \(table.title)\n\n")
             if let note = table.note { out.append("_\(escapeMarkdown(note))_\n\n") }
@@ -176,7 +172,7 @@ public struct ReportWriter {
         func string(_ s: String?) -> String { s.map(JSONText.quoted) ?? "null" }
         out.append("{\n")
         out.append("\"station\":\(string(report.station)),\n")
-        out.append("\"period\":{\"title\":\(string(report.days.title)),\"from\":\"\(report.days.first)\",\"to\":\"\(report.days.last)\"},\n")
+        out.append("\"period\":{\"title\":\(string(report.days.name ?? report.days.title)),\"from\":\"\(report.days.first)\",\"to\":\"\(report.days.last)\"},\n")
         out.append("\"generated_at\":\"")
         out.appendTime(report.generatedAt, offsetSeconds: report.zone(report.generatedAt))
         out.append("\",\n\"log_head\":\(string(report.head?.description)),\n")
@@ -215,7 +211,7 @@ public struct ReportWriter {
                 name: table.section.sheetName, columns: table.shownColumns.map { XLSXColumn(width: $0.width) },
                 freezeHeaderRows: table.section == .summary ? 0 : 4 + (table.note == nil ? 0 : 1))
             try sheet.addRow([.text(config.title)], style: .title)
-            try sheet.addRow([.text(report.station + " — " + heading[heading.count - (config.recipient == nil ? 1 : 2)])])
+            try sheet.addRow([.text(report.station + " — " + periodLine)])
             try sheet.addRow([.text(table.title)], style: .total)
             if let note = table.note { try sheet.addRow([.text(note)]) }
             try sheet.addRow(table.shownColumns.map { .text($0.title) }, style: .header)

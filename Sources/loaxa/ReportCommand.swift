@@ -72,7 +72,7 @@ struct ReportCommand: ParsableCommand {
             printError("loaxa: \(error)")
             throw ExitCode(1)
         }
-        printError("report \(days.title): \(report.total.airings) airings, \(report.total.blocksHeld) broadcasts held, \(report.total.blocksMissed) missed; log head: \(report.headText)")
+        printError("report \(days.name ?? days.title): \(report.total.airings) airings, \(report.total.blocksHeld) broadcasts held, \(report.total.blocksMissed) missed; log head: \(report.headText)")
     }
 }
 

@@ -228,13 +228,14 @@ struct LogScript {
         let h1 = try ReportDays.parse("2025-h1", periods: c.report.periods).get()
         #expect(h1.first == CivilDate(year: 2024, month: 12, day: 15))
         #expect(h1.last == CivilDate(year: 2025, month: 6, day: 14))
-        #expect(h1.title == "6 tháng đầu năm 2025")
+        #expect(h1.name == "6 tháng đầu năm 2025")
+        #expect(h1.title == "6 tháng đầu năm 2025 (từ ngày 15/12/2024 đến ngày 14/06/2025)")
         let q3 = try ReportDays.parse("2025-q3", periods: c.report.periods).get()
         #expect((q3.first, q3.last) == (CivilDate(year: 2025, month: 7, day: 1), CivilDate(year: 2025, month: 9, day: 30)))
         let feb = try ReportDays.parse("2024-02", periods: c.report.periods).get()
         #expect(feb.last == CivilDate(year: 2024, month: 2, day: 29))
         let year = try ReportDays.parse("2025", periods: c.report.periods).get()
-        #expect(year.title == "năm 2025")
+        #expect(year.name == "năm 2025")
         for bad in ["25-h1", "2025-h9", "2025-13", "nam"] {
             guard case .failure(let error) = ReportDays.parse(bad, periods: c.report.periods) else {
                 Issue.record("\(bad) was accepted")

@@ -138,7 +138,7 @@ import Testing
             "cfg.toml:18: hooks.emergency_lead_s = -1 is out of range; use 0 s to 600 s",
             "cfg.toml:20: unknown key \"max_block_minute\" in [rules]; did you mean \"max_block_minutes\"?",
             "cfg.toml:21: rules.max_blocks_per_day must be a whole number, not the number 1.5",
-            "cfg.toml:22: unknown table [extra]; the config has the tables [station], [paths], [output], [playout], [hooks], [rules], [media]",
+            "cfg.toml:22: unknown table [extra]; the config has the tables [station], [paths], [output], [playout], [hooks], [rules], [media], [report]",
         ])
     }
 
