@@ -7,9 +7,11 @@ import LoaxaCore
 ///
 /// This type owns the database connection and its schema. Events are only ever appended
 /// (the schema's triggers refuse UPDATE and DELETE); segment records, the evidence a
-/// commune shows the district, are derived from the events when read, never stored. The
-/// same file also caches media loudness measurements (`AirplayLog+Loudness.swift`), a
-/// table outside the chain that may be rewritten freely.
+/// commune shows the district, are derived from the events. Each record is also kept, as
+/// its events so far make it, in `segment_record`, updated in the transaction that appends
+/// them, so that exports and reports read one row per airing; ``verify(anchor:)`` rebuilds
+/// every row from the events (`AirplayLog+Records.swift`). The same file also holds the
+/// media library, the operator queue and a loudness cache, tables outside the chain.
 ///
 /// A file log is a WAL-mode `DatabasePool`: readers (exports, verification) never block the
 /// writer, and every commit is flushed to disk (`synchronous = FULL`) so that an event
