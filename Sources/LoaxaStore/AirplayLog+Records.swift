@@ -1,9 +1,10 @@
 import GRDB
 import LoaxaCore
 
-/// Segment records, the evidence exports and reports are made of, derived from the events
-/// as they are read (SPEC §8). Built for logs of millions of events: one pass in log order,
-/// no join, and memory bounded by the airings open at any one time.
+/// Segment records, the evidence exports and reports are made of (SPEC §8). They are read
+/// from `segment_record`, one row per airing, kept up to date as events are appended; a log
+/// opened read-only that has no such table yet has them folded from its events in one pass
+/// in log order, with memory bounded by the airings open at any one time.
 extension AirplayLog {
     /// Calls `body` with each segment record whose airing falls in `[from, to)`, ordered by
     /// the seq of the segment's first event, and returns the log's head at the moment read.
