@@ -15,8 +15,45 @@ struct Loaxa: ParsableCommand {
         discussion: "Example:\n  loaxa schedule check --config /etc/loaxa/loaxa.toml",
         subcommands: [
             StatusCommand.self, ScheduleCommand.self, QueueCommand.self, SkipCommand.self, StopCommand.self, MediaCommand.self,
-            LogCommand.self, ReportCommand.self,
+            LogCommand.self, ReportCommand.self, CompletionCommand.self,
         ])
+
+    /// Runs the command, with SPEC §9's exit codes: ArgumentParser ends a usage error (an
+    /// unknown option, a missing argument, a check in `validate()`) with 64, which is 2 here.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            guard code.rawValue == 64 else { exit(withError: error) }
+            printError(fullMessage(for: error))
+            Foundation.exit(2)
+        }
+    }
+}
+
+/// `loaxa completion bash|zsh`: the shell completion script, to install once.
+struct CompletionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "completion",
+        abstract: "Print the shell completion script for bash or zsh.",
+        discussion: """
+            Install it once, and the shell completes loaxa's commands and options on Tab.
+            Examples:
+              loaxa completion bash | sudo tee /etc/bash_completion.d/loaxa
+              loaxa completion zsh > "${fpath[1]}/_loaxa"
+            """)
+
+    enum Shell: String, ExpressibleByArgument, CaseIterable {
+        case bash, zsh
+    }
+
+    @Argument(help: "bash or zsh.") var shell: Shell
+
+    func run() throws {
+        print(Loaxa.completionScript(for: shell == .bash ? .bash : .zsh))
+    }
 }
 
 /// The flag every command takes.
