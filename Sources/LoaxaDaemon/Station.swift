@@ -150,6 +150,11 @@ public final class Station: @unchecked Sendable {
         }
         control?.start()
         logger.notice("loaxad ready: station \"\(config.station.name)\", \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
+        // Ready once the schedule is loaded and the audio thread runs, with the card open or
+        // retrying it: a card missing at boot must not make systemd restart the daemon.
+        let notifier = SystemdNotifier()
+        notifier?.send("READY=1\nSTATUS=on air: \(setup.schedule.blocks.count) blocks, device \(config.output.device)")
+        var watchdog = Watchdog(output: output, intervalMicros: notifier?.watchdogIntervalMicros)
 
         var nextPlan = wall.now()
         while !stopping.load(ordering: .acquiring) && !Task.isCancelled {
@@ -165,6 +170,7 @@ public final class Station: @unchecked Sendable {
             reportDevice()
             queue.expire(now: now)
             airEmergency()
+            if let notifier, watchdog.due(), watchdog.audioThreadMoved() { notifier.send("WATCHDOG=1") }
             let nextHook = hooksDue.withLock { $0.map(\.at).min() } ?? nextPlan
             let micros = max(10_000, min(1_000_000, min(nextPlan, nextHook) - wall.now()))
             let nap = Task { try await Task.sleep(for: .microseconds(micros)) }
@@ -172,6 +178,7 @@ public final class Station: @unchecked Sendable {
             if stopping.load(ordering: .acquiring) { nap.cancel() }
             _ = try? await nap.value
         }
+        notifier?.send("STOPPING=1")
         shutdown()
     }
 
@@ -417,5 +424,36 @@ public final class Station: @unchecked Sendable {
             airplayLog: .init(
                 journalMode: durability?.journalMode, synchronous: durability?.synchronous,
                 eventsWaiting: recorder.waiting, writeError: writeError))
+    }
+}
+
+/// When to answer systemd's watchdog: every half `WatchdogSec=`, and only if the audio
+/// thread's loop turned since the last answer. A stuck audio thread then stops the answers,
+/// and systemd restarts the daemon.
+struct Watchdog {
+    let output: ALSAOutput
+    let intervalMicros: Int64?
+    private var nextNs: Int64 = 0
+    private var turnsSeen: Int64 = -1
+
+    init(output: ALSAOutput, intervalMicros: Int64?) {
+        self.output = output
+        self.intervalMicros = intervalMicros
+    }
+
+    /// Whether an answer is due now (monotonic time, so a wall clock set does not matter).
+    mutating func due() -> Bool {
+        guard let intervalMicros else { return false }
+        let now = SystemClocks.monotonicNs()
+        guard now >= nextNs else { return false }
+        nextNs = now + intervalMicros * 1000
+        return true
+    }
+
+    /// Whether the audio thread's loop turned since the last call.
+    mutating func audioThreadMoved() -> Bool {
+        let turns = output.loopTurns.load(ordering: .relaxed)
+        defer { turnsSeen = turns }
+        return turns != turnsSeen
     }
 }

@@ -74,6 +74,7 @@ extension ALSAOutput {
         defer { setThreadName("loaxa-audio-end") }
 
         while runFlag.load(ordering: .acquiring) {
+            loopTurns.wrappingAdd(1, ordering: .relaxed)
             guard let pcm else {
                 knownAvail = -1
                 refill.stop()
@@ -246,6 +247,7 @@ extension ALSAOutput {
             // nothing is in a card to take back.
             let retryNs = SystemClocks.monotonicNs() + backoffMs * 1_000_000
             while SystemClocks.monotonicNs() < retryNs, runFlag.load(ordering: .acquiring) {
+                loopTurns.wrappingAdd(1, ordering: .relaxed)
                 _ = loaxa_wake_wait(wakeFD, 20)
                 position = due()
                 ring.skip(to: position)

@@ -73,6 +73,9 @@ public final class ALSAOutput: @unchecked Sendable {
     let stateValue = Atomic<Int>(DeviceState.opening.rawValue)
     /// Underruns since start.
     public let underruns = Atomic<Int64>(0)
+    /// Turns of the audio thread's loop, waiting for a missing card included: the daemon
+    /// answers systemd's watchdog only while this moves.
+    public let loopTurns = Atomic<Int64>(0)
     /// Times the device was lost, and reopened.
     public let deviceLosses = Atomic<Int64>(0)
     public let reopenAttempts = Atomic<Int64>(0)
