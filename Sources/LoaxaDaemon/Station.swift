@@ -32,6 +32,8 @@ public final class Station: @unchecked Sendable {
     /// event of the previous run, or the moment the clock stopped being trusted; nil when
     /// nothing is left to look at.
     var lookBackFrom: WallTime?
+    /// The card could not be opened at start and has not opened since.
+    var awaitingCard = false
     /// `before_block` hooks still to run: when, and for which block occurrence.
     /// Topic segments picked for blocks handed over, by media path: when their block starts.
     let picked = Mutex<[String: WallTime]>([:])
@@ -63,8 +65,11 @@ public final class Station: @unchecked Sendable {
         log = try AirplayLog(path: config.paths.database)
         let zone = config.station.timeZone
         recorder = Recorder(log: log, logger: logger, zone: { zone.offsetSeconds(at: $0) })
-        output = try ALSAOutput(settings: OutputSettings(
-            device: config.output.device, rate: config.output.rate, channels: config.output.channels))
+        // A card missing at boot (a USB card not yet there) is waited for, not fatal: the
+        // daemon starts, tells systemd it is ready, and airs once the card opens.
+        output = try ALSAOutput(
+            settings: OutputSettings(device: config.output.device, rate: config.output.rate, channels: config.output.channels),
+            waitForDevice: true)
         let recorder = self.recorder
         let hooks = HookRunner(logger: logger, now: { wall.now() }) { recorder.record($0) }
         self.hooks = hooks
@@ -137,6 +142,12 @@ public final class Station: @unchecked Sendable {
         recorder.record(AirplayEvent(
             kind: .scheduleLoaded, at: wall.now(),
             detail: "\(setup.schedule.blocks.count) blocks from \(config.paths.schedules)"))
+        if let missing = output.missingAtStart {
+            logger.warning("sound card \(config.output.device) cannot be opened (\(missing)); waiting for it: blocks air once it opens")
+            recorder.record(AirplayEvent(
+                kind: .deviceLost, at: wall.now(), reason: "cannot be opened at start: \(missing)", detail: config.output.device))
+            awaitingCard = true
+        }
         try? await Task.sleep(for: .milliseconds(50))
         if !output.realtime.load(ordering: .acquiring) {
             logger.warning("the audio thread runs without real-time priority (SCHED_FIFO not permitted); give the service LimitRTPRIO=80 or run it in the audio group")
@@ -364,6 +375,12 @@ public final class Station: @unchecked Sendable {
 
     /// Writes each failed attempt to reopen a lost sound card to the journal.
     func reportDevice() {
+        if awaitingCard && output.state == .running {
+            awaitingCard = false
+            recorder.record(AirplayEvent(
+                kind: .deviceBack, at: wall.now(),
+                detail: "\(setup.config.output.device) opened after \(output.reopenAttempts.load(ordering: .relaxed)) attempts"))
+        }
         let attempts = output.reopenAttempts.load(ordering: .relaxed)
         guard attempts != attemptsReported else { return }
         attemptsReported = attempts

@@ -40,7 +40,9 @@ extension ALSAOutput {
     /// starts.
     func runAudioLoop() {
         let channels = settings.channels
-        let period = grantedPeriod
+        // The granted period; a device opened only later (missing at start) may grant
+        // another, taken when it opens.
+        var period = grantedPeriod
         // Room for a whole buffer: one write tops it up however late the wake-up was.
         let scratchFrames = grantedBuffer
         let scratch = UnsafeMutablePointer<Int16>.allocate(capacity: scratchFrames * channels)
@@ -70,7 +72,7 @@ extension ALSAOutput {
         // Free frames in the card as of the last pointer read, less what was written since;
         // -1 when not known (a new stream, a cut, an error).
         var knownAvail = -1
-        stateValue.store(DeviceState.running.rawValue, ordering: .releasing)
+        stateValue.store((pcm == nil ? DeviceState.lost : .running).rawValue, ordering: .releasing)
         defer { setThreadName("loaxa-audio-end") }
 
         while runFlag.load(ordering: .acquiring) {
@@ -79,6 +81,10 @@ extension ALSAOutput {
                 knownAvail = -1
                 refill.stop()
                 position = waitForDevice(from: position)
+                if grantedPeriod != period {
+                    period = grantedPeriod
+                    refill = Refill(period: period, rate: settings.rate, silenceLimit: min(grantedBuffer, scratchFrames))
+                }
                 epoch += 1
                 continue
             }

@@ -110,8 +110,16 @@ public final class ALSAOutput: @unchecked Sendable {
 
     public var state: DeviceState { DeviceState(rawValue: stateValue.load(ordering: .acquiring)) ?? .lost }
 
+    /// Why the device could not be opened at start, when `waitForDevice` let the output
+    /// start without it; nil when it opened.
+    public private(set) var missingAtStart: ALSAError?
+
     /// Opens the device and checks it accepts the format; the stream starts with `start()`.
-    public init(settings: OutputSettings) throws(ALSAError) {
+    ///
+    /// With `waitForDevice`, a device that cannot be opened (a USB card not plugged in yet,
+    /// one another program holds) is not an error: the audio thread retries it as it does a
+    /// card lost while playing, and the output's state is `lost` meanwhile.
+    public init(settings: OutputSettings, waitForDevice: Bool = false) throws(ALSAError) {
         self.settings = settings
         ring = FrameRing(capacityFrames: settings.ringFrames, channels: settings.channels)
         clock = FrameClock(nominalRate: settings.rate, reports: clockReports)
@@ -122,7 +130,15 @@ public final class ALSAOutput: @unchecked Sendable {
         guard wakeFD >= 0 else {
             throw ALSAError(device: settings.device, function: "eventfd (the audio thread's wake-up)", code: -errno)
         }
-        pcm = try openDevice()
+        do {
+            pcm = try openDevice()
+        } catch {
+            guard waitForDevice else { throw error }
+            pcm = nil
+            missingAtStart = error
+            lastErrorCode.store(error.code, ordering: .relaxed)
+            stateValue.store(DeviceState.lost.rawValue, ordering: .releasing)
+        }
     }
 
     deinit {

@@ -72,6 +72,44 @@ import Testing
         #expect(stopping.contains("STOPPING=1"), "\(stopping)")
     }
 
+    /// A USB card not yet there at boot: the daemon starts all the same (no restart loop),
+    /// says it is ready, answers the watchdog while its audio thread retries the card, and
+    /// airs the next block once the card appears, on time.
+    @Test func aCardMissingAtBootIsWaitedFor() throws {
+        let tmp = NSTemporaryDirectory() + "loaxa-boot-\(UUID().uuidString.prefix(8))"
+        let unplugged = tmp + "/unplugged"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        _ = FileManager.default.createFile(atPath: unplugged, contents: nil)
+        let station = try TestStation(cardParameters: ["vanish_file", unplugged])
+        try station.writeConfig()
+        try station.addMedia("chirp-48k.flac")
+        let start = WallTime(seconds: WallTime.now().microseconds / 1_000_000 + 7)
+        try station.writeBlock(id: "sang", start: start, files: ["chirp-48k.flac"])
+        let notify = try NotifySocket(abstract: false)
+        let daemon = try station.startDaemon(extraEnvironment: ["NOTIFY_SOCKET": notify.name, "WATCHDOG_USEC": "1000000"])
+        defer { station.stop(daemon) }
+        let waiting = notify.messages(for: 3)
+        #expect(waiting.first?.hasPrefix("READY=1") == true, "\(waiting) \(station.daemonLog.suffix(800))")
+        #expect(waiting.filter { $0 == "WATCHDOG=1" }.count >= 3, "the audio thread retrying the card is alive: \(waiting)")
+        let status = try station.loaxa(["status", "--json"])
+        #expect(status.stdout.contains("\"deviceState\" : \"lost\""), "\(status.stdout)")
+        try FileManager.default.removeItem(atPath: unplugged)
+        while WallTime.now() < start + 4_500_000 && daemon.isRunning { usleep(100_000) }
+        #expect(daemon.isRunning, "\(station.daemonLog)")
+        station.stop(daemon)
+        let log = station.daemonLog
+        #expect(log.contains("event=device_lost") && log.contains("cannot be opened at start"), "\(log)")
+        #expect(log.contains("event=device_back"), "\(log)")
+        let records = try station.exportedRecords()
+        #expect(records.map(\.outcome) == ["completed"], "\(records)")
+        let (analysis, report) = try station.analyzeCapture(["chirp-48k.flac"])
+        let heard = try #require(analysis.segments.first?.start_realtime_ns, "\(report)")
+        let errorMs = Double(heard - start.microseconds * 1000) / 1e6
+        print("measured: block start after a card missing at boot: \(errorMs) ms")
+        #expect(abs(errorMs) < 50, "\(report)")
+    }
+
     @Test func theUnitPassesSystemdAnalyzeVerify() throws {
         let unit = Environment.packageRoot + "/systemd/loaxad.service"
         let text = try String(contentsOfFile: unit, encoding: .utf8)
