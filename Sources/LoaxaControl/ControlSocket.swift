@@ -28,17 +28,23 @@ func sys(_ function: String, _ path: String, _ body: () -> Int32) throws(Control
     }
 }
 
+/// Calls `body` with the Unix socket address of `path`; nil when the path is too long. A
+/// path starting with `@` names a socket in the abstract namespace (as systemd writes
+/// `$NOTIFY_SOCKET`), whose address is exactly as long as its name.
 func withSocketAddress<T>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> T) -> T? {
     var addr = sockaddr_un()
     addr.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.utf8)
+    var bytes = Array(path.utf8)
+    let abstract = bytes.first == UInt8(ascii: "@")
+    if abstract { bytes[0] = 0 }
     guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { return nil }
     withUnsafeMutableBytes(of: &addr.sun_path) { raw in
         raw.copyBytes(from: bytes)
         raw[bytes.count] = 0
     }
+    let length = abstract ? MemoryLayout<sa_family_t>.size + bytes.count : MemoryLayout<sockaddr_un>.size
     return withUnsafePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(length)) }
     }
 }
 

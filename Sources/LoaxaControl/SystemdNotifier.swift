@@ -1,24 +1,27 @@
+import CLinux
 import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Tells systemd how the service is (`sd_notify`), without libsystemd: one datagram to the
 /// Unix socket named by `$NOTIFY_SOCKET` per message. A name starting with `@` is in the
 /// abstract namespace. Outside systemd (no `$NOTIFY_SOCKET`) there is no notifier.
 public final class SystemdNotifier: Sendable {
     private let fd: Int32
-    private let address: [UInt8]
+    private let address: String
     /// Half of `$WATCHDOG_USEC`, when the unit sets `WatchdogSec=`: how often to send
     /// `WATCHDOG=1`.
     public let watchdogIntervalMicros: Int64?
 
     public init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
-        guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
-        var name = Array(path.utf8)
-        if name.first == UInt8(ascii: "@") { name[0] = 0 }
-        guard name.count < MemoryLayout.size(ofValue: sockaddr_un().sun_path) else { return nil }
+        guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty, withSocketAddress(path, { _, _ in () }) != nil
+        else { return nil }
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         self.fd = fd
-        address = name
+        address = path
         // WATCHDOG_PID, when set, names the process the watchdog is for.
         let forUs = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
         watchdogIntervalMicros = forUs ? environment["WATCHDOG_USEC"].flatMap(Int64.init).map { $0 / 2 } : nil
@@ -29,19 +32,9 @@ public final class SystemdNotifier: Sendable {
     /// Sends `message` ("READY=1", "WATCHDOG=1", "STATUS=..."); true when it was sent.
     @discardableResult
     public func send(_ message: String) -> Bool {
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
-            raw.copyBytes(from: address)
-            if address.first != 0 { raw[address.count] = 0 }
-        }
-        // An abstract name's length is exact; a path's includes its terminating zero.
-        let length = MemoryLayout<sa_family_t>.size + address.count + (address.first == 0 ? 0 : 1)
         let bytes = Array(message.utf8)
-        let sent = withUnsafePointer(to: &addr) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), sa, socklen_t(length))
-            }
+        let sent = withSocketAddress(address) { sa, length in
+            sendto(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL), sa, length)
         }
         return sent == bytes.count
     }

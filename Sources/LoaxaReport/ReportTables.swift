@@ -65,6 +65,13 @@ extension PeriodReport {
         func countCells(_ c: Counts) -> [ReportCell] {
             [.integer(Int64(c.airings)), .integer(Int64(c.completed)), .integer(Int64(c.programmeCount)), minutes(c.airtimeMs)]
         }
+        /// Broadcasts held and missed, then the counts of airings.
+        func blockColumns(held: String, missed: String) -> [ReportColumn] {
+            [column("blocks_held", held, 12), column("blocks_missed", missed, 12)] + countColumns
+        }
+        func blockCells(_ c: Counts) -> [ReportCell] {
+            [.integer(Int64(c.blocksHeld)), .integer(Int64(c.blocksMissed))] + countCells(c)
+        }
         switch section {
         case .summary:
             let rows: [(String, String, ReportCell)] = [
@@ -119,30 +126,23 @@ extension PeriodReport {
         case .months:
             return ReportTable(
                 section: section, title: "Theo tháng",
-                columns: [column("month", "Tháng", 10), column("blocks_held", "Buổi đã phát", 12), column("blocks_missed", "Buổi bị lỡ", 12)]
-                    + countColumns,
+                columns: [column("month", "Tháng", 10)] + blockColumns(held: "Buổi đã phát", missed: "Buổi bị lỡ"),
                 note: nil
             ) { row in
                 for (key, c) in self.byMonth.sorted(by: { $0.key < $1.key }) {
-                    try row(
-                        [.text(VietnameseText.month(year: key / 100, month: key % 100)), .integer(Int64(c.blocksHeld)), .integer(Int64(c.blocksMissed))]
-                            + countCells(c))
+                    try row([.text(VietnameseText.month(year: key / 100, month: key % 100))] + blockCells(c))
                 }
             }
         case .blocks:
             return ReportTable(
                 section: section, title: "Theo buổi phát thanh",
-                columns: [
-                    column("block_id", "Mã buổi", 14), column("block_title", "Tên buổi", 32), column("blocks_held", "Số buổi đã phát", 12),
-                    column("blocks_missed", "Số buổi bị lỡ", 12),
-                ] + countColumns,
+                columns: [column("block_id", "Mã buổi", 14), column("block_title", "Tên buổi", 32)]
+                    + blockColumns(held: "Số buổi đã phát", missed: "Số buổi bị lỡ"),
                 note: nil
             ) { row in
                 for (id, c) in self.byBlock.sorted(by: { $0.key < $1.key }) {
                     let title = id == "emergency" ? "Phát thanh khẩn cấp" : (self.blockTitles[id] ?? "")
-                    try row(
-                        [.text(id.isEmpty ? "(ngoài buổi)" : id), .text(title), .integer(Int64(c.blocksHeld)), .integer(Int64(c.blocksMissed))]
-                            + countCells(c))
+                    try row([.text(id.isEmpty ? "(ngoài buổi)" : id), .text(title)] + blockCells(c))
                 }
             }
         case .programmes:

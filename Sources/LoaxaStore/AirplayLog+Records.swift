@@ -64,7 +64,7 @@ enum SegmentRecordTable {
 
     /// Fills the table from the events already in the log (migration v8).
     static func build(_ db: Database) throws {
-        var scan = SegmentRecordScan(db: db, heartbeats: true, from: nil, to: nil)
+        var scan = SegmentRecordScan(db: db)
         try scan.run { firstSeq, builder in try builder.save(db, firstSeq: firstSeq) }
     }
 
@@ -91,7 +91,7 @@ enum SegmentRecordTable {
         let stored = try Row.fetchCursor(
             db, sql: "SELECT \(SegmentRecordBuilder.stateColumns), first_seq, placed_at_us FROM segment_record ORDER BY first_seq")
         var mismatch: (Int64, String)?
-        var scan = SegmentRecordScan(db: db, heartbeats: true, from: nil, to: nil)
+        var scan = SegmentRecordScan(db: db)
         try scan.run { firstSeq, builder in
             guard mismatch == nil else { return }
             guard let row = try stored.next() else {
@@ -144,20 +144,20 @@ enum SegmentRecordTable {
     }
 }
 
-/// One pass over the segment events of a range of the log, folding them into records.
+/// One pass over every segment event of the log, in seq order, folding them into records:
+/// the migration that fills `segment_record`, `verify`'s check of it, and the records of a
+/// log opened read-only before its daemon migrated it.
 ///
-/// The scan reads the segments' events in seq order, leaving out heartbeats (most of a
-/// long log), and keeps a builder for each segment until its end or skip arrives; records
-/// leave in the order their segments began, as soon as every earlier one is complete.
-/// Three cases read a segment's events again through the segment index, all of them rare:
-/// a record that needs its heartbeats (no end yet, or an end without the frames played or
-/// the underruns, as a crash recovery writes), a segment that began before the scanned
-/// range, and the oldest of more than ``maximumPending`` segments still waiting (a log
-/// written before crash recovery existed can hold segments that never end).
+/// A builder per segment waits until its end or skip arrives; records leave in the order
+/// their segments began, as soon as every earlier one is complete, and those still open at
+/// the end of the log leave last. The oldest of more than ``maximumPending`` segments still
+/// waiting (a log written before crash recovery existed can hold segments that never end)
+/// is completed from the segment index instead, so memory stays bounded.
 struct SegmentRecordScan {
     /// Whether the `event` table has `approved_at_us` (a log opened read-only may not).
     let approvedAt: Bool
     let db: Database
+    /// Only records placed in `[from, to)` are handed over.
     let from: WallTime?
     let to: WallTime?
 
@@ -166,17 +166,8 @@ struct SegmentRecordScan {
     private struct Pending {
         var firstSeq: Int64
         var builder: SegmentRecordBuilder
-        /// An end or skip was seen.
-        var closed = false
         /// Completed from the index; events the scan meets later are ignored.
         var resolved = false
-
-        /// Feeds the builder the event in `row`, unless the record is already complete.
-        mutating func add(_ row: Row) throws {
-            guard !resolved else { return }
-            let kind = try builder.add(row)
-            if kind == .segmentEnded || kind == .segmentSkipped { closed = true }
-        }
     }
 
     private var pending: [String: Pending] = [:]
@@ -186,53 +177,40 @@ struct SegmentRecordScan {
     /// after an end, a record completed from the index), whose later events are skipped.
     private var finishedEarly: Set<String> = []
 
-    /// Whether heartbeats are read too: slower, but the records need nothing from the
-    /// index, and a segment with nothing but heartbeats (which Loaxa never writes, but a
-    /// log may hold) is found. Verification and the migration read them.
-    let heartbeats: Bool
-
-    init(db: Database, approvedAt: Bool = true, heartbeats: Bool = false, from: WallTime?, to: WallTime?) {
+    init(db: Database, approvedAt: Bool = true, from: WallTime? = nil, to: WallTime? = nil) {
         self.approvedAt = approvedAt
-        self.heartbeats = heartbeats
         self.db = db
         self.from = from
         self.to = to
     }
 
     mutating func run(_ body: (_ firstSeq: Int64, SegmentRecordBuilder) throws -> Void) throws {
-        guard let range = try seqRange() else { return }
-        let sql = """
-            SELECT \(SegmentEventRow.selection(approvedAt: approvedAt)) FROM event
-            WHERE seq BETWEEN ? AND ? AND segment IS NOT NULL\(heartbeats ? "" : " AND kind <> 'segment_heartbeat'")
-            ORDER BY seq
-            """
-        let rows = try Row.fetchCursor(db, sql: sql, arguments: [range.lowerBound, range.upperBound])
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT \(SegmentEventRow.selection(approvedAt: approvedAt)) FROM event WHERE segment IS NOT NULL ORDER BY seq")
         let queued = AirplayEventKind.segmentQueued.rawValue
         while let row = try rows.next() {
-            guard let key = row[SegmentEventRow.Column.segment] as String? else { continue }
+            guard let key = row.field(text: .segment) else { continue }
             if pending[key] == nil {
                 if finishedEarly.contains(key) { continue }
-                let seq: Int64 = row[SegmentEventRow.Column.seq]
+                let seq: Int64 = row[SegmentEventRow.seq]
                 // Loaxa writes a segment's `segment_queued` first; a segment met first by
-                // another kind is looked up, as it may have begun before.
-                let isQueued = (row[SegmentEventRow.Column.kind] as String) == queued
-                let first = isQueued ? seq : try firstSeq(of: key) ?? seq
-                if first < range.lowerBound {
-                    try resolveFromIndex(key, firstSeq: first)
-                    continue
-                } else if first < seq {
-                    // Events after a record's end (a segment resumed when the sound card came
-                    // back): the record was complete at its end and has been handed over.
+                // another kind is looked up. Events after a record's end (a segment resumed
+                // when the sound card came back) come after its record was handed over.
+                let isQueued = (row[SegmentEventRow.kind] as String) == queued
+                if !isQueued, let first = try firstSeq(of: key), first < seq {
                     finishedEarly.insert(key)
                     continue
                 }
                 pending[key] = Pending(firstSeq: seq, builder: SegmentRecordBuilder(segment: key))
                 order.append(key)
             }
-            try pending[key]!.add(row)
+            if !pending[key]!.resolved { try pending[key]!.builder.add(row) }
             if order.count - orderStart > Self.maximumPending {
                 let oldest = order[orderStart]
-                if let p = pending[oldest], !p.closed, !p.resolved { try resolveFromIndex(oldest, firstSeq: p.firstSeq) }
+                if let p = pending[oldest], !p.builder.isClosed, !p.resolved {
+                    pending[oldest] = Pending(firstSeq: p.firstSeq, builder: try builderFromIndex(oldest), resolved: true)
+                }
             }
             try emitReady(body, all: false)
         }
@@ -240,7 +218,7 @@ struct SegmentRecordScan {
     }
 
     /// Hands over, in order, the records at the front that are complete (all of them at
-    /// the end of the scan, reading the events of any still open from the index).
+    /// the end of the scan).
     private mutating func emitReady(_ body: (Int64, SegmentRecordBuilder) throws -> Void, all: Bool) throws {
         while orderStart < order.count {
             let key = order[orderStart]
@@ -248,17 +226,11 @@ struct SegmentRecordScan {
                 orderStart += 1
                 continue
             }
-            guard p.resolved || p.closed || all else { break }
-            var builder = p.builder
-            if !p.resolved && !heartbeats && (!p.closed || builder.endNeedsHeartbeats) {
-                builder = try builderFromIndex(key)
-                if !all { finishedEarly.insert(key) }
-            } else if p.resolved && !all {
-                finishedEarly.insert(key)
-            }
+            guard p.resolved || p.builder.isClosed || all else { break }
+            if p.resolved && !all { finishedEarly.insert(key) }
             pending[key] = nil
             orderStart += 1
-            try emit(p.firstSeq, builder, body)
+            try emit(p.firstSeq, p.builder, body)
         }
         if orderStart > 1024 && orderStart * 2 > order.count {
             order.removeFirst(orderStart)
@@ -273,13 +245,7 @@ struct SegmentRecordScan {
         try body(firstSeq, builder)
     }
 
-    /// Completes `key`'s record from all its events, in place in the order.
-    private mutating func resolveFromIndex(_ key: String, firstSeq: Int64) throws {
-        if pending[key] == nil { order.append(key) }
-        pending[key] = Pending(firstSeq: firstSeq, builder: try builderFromIndex(key), closed: true, resolved: true)
-    }
-
-    /// A builder fed with every event of `key`, heartbeats included, in log order.
+    /// A builder fed with every event of `key`, in log order.
     private func builderFromIndex(_ key: String) throws -> SegmentRecordBuilder {
         var builder = SegmentRecordBuilder(segment: key)
         let rows = try Row.fetchCursor(
@@ -296,47 +262,15 @@ struct SegmentRecordScan {
     private func firstSeq(of key: String) throws -> Int64? {
         try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM event WHERE segment = ?", arguments: [key])
     }
-
-    /// How far before a period the scan starts, so that a segment queued before the period
-    /// and started in it is read whole: longer than any segment (`max_segment_minutes` is
-    /// at most 60) and the lead it is queued with.
-    static let leadMicros: Int64 = 2 * 3600 * 1_000_000
-
-    /// The seqs to scan: the whole log, or for a period the span of the segment events
-    /// timed inside it, from ``leadMicros`` before it (a record is placed by its start,
-    /// skip or first event, all of which lie in that span).
-    private func seqRange() throws -> ClosedRange<Int64>? {
-        var filters = ["segment IS NOT NULL"]
-        var arguments: StatementArguments = []
-        if let from {
-            filters.append("at_us >= ?")
-            arguments += [from.microseconds - Self.leadMicros]
-        }
-        if let to {
-            filters.append("at_us < ?")
-            arguments += [to.microseconds]
-        }
-        let sql = from == nil && to == nil
-            ? "SELECT MIN(seq), MAX(seq) FROM event"
-            : "SELECT MIN(seq), MAX(seq) FROM event WHERE \(filters.joined(separator: " AND "))"
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments),
-            let low = row[0] as Int64?, let high = row[1] as Int64?
-        else { return nil }
-        return low...high
-    }
 }
 
 /// The columns a segment record needs from an `event` row, and nothing else: no hashes, no
 /// storage-class checks (``AirplayLog/verify(anchor:)`` is where a row altered outside
 /// Loaxa is caught).
 enum SegmentEventRow {
-    /// Column positions in ``selection(approvedAt:)``.
-    enum Column {
-        static let seq = 0, kind = 1, at = 2, blockID = 3, scheduledAt = 4, segment = 5, source = 6, media = 7
-        static let title = 8, topic = 9, sha256 = 10, plannedMs = 11, playedFrames = 12, deviceRate = 13
-        static let outcome = 14, reason = 15, underruns = 16, approvedBy = 17, approvedAt = 18
-        static let clockSynchronized = 19
-    }
+    /// Positions in ``selection(approvedAt:)`` of the columns before the fields; the
+    /// fields are at their ``SegmentEventField`` raw values.
+    static let seq = 0, kind = 1, at = 2
 
     static func selection(approvedAt: Bool) -> String {
         """

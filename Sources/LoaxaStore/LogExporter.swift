@@ -56,49 +56,43 @@ public struct LogExporter: Sendable {
         let sink = BufferedOutput(handle: output)
         let summary: Summary
         switch format {
-        case .csv: summary = try writeCSV(from: from, to: to, into: sink)
-        case .json: summary = try writeJSON(from: from, to: to, into: sink)
+        case .csv:
+            // UTF-8 with a byte-order mark and a header row; CRLF after every row.
+            sink.append([0xEF, 0xBB, 0xBF])
+            sink.append(Self.columns.joined(separator: ",") + "\r\n")
+            summary = try writeRecords(sink, from: from, to: to, rowStart: { _ in "" }, rowEnd: "\r\n") {
+                CSVFields(sink: sink)
+            }
+        case .json:
+            // One array, one object a line.
+            let keys = JSONFields.Keys(Self.columns)
+            sink.append("[")
+            summary = try writeRecords(sink, from: from, to: to, rowStart: { $0 == 0 ? "\n{" : ",\n{" }, rowEnd: "}") {
+                JSONFields(sink: sink, keys: keys)
+            }
+            sink.append("\n]\n")
         }
         try sink.flush()
         return summary
     }
 
-    // MARK: - CSV
-
-    private func writeCSV(from: WallTime?, to: WallTime?, into sink: BufferedOutput) throws -> Summary {
-        sink.append([0xEF, 0xBB, 0xBF])
-        sink.append(Self.columns.joined(separator: ","))
-        sink.append("\r\n")
+    /// Writes each record as a row made by `fields`, between `rowStart(n)` and `rowEnd`,
+    /// with the head the export was read at as its last value.
+    private func writeRecords<Fields: RecordFields>(
+        _ sink: BufferedOutput, from: WallTime?, to: WallTime?, rowStart: (Int) -> String, rowEnd: String,
+        fields: () -> Fields
+    ) throws -> Summary {
         var count = 0
         var headText = ""
         let head = try log.forEachSegmentRecord(from: from, to: to, head: { headText = $0?.description ?? "" }) { record in
-            var row = CSVFields(sink: sink)
+            sink.append(rowStart(count))
+            var row = fields()
             write(record, to: &row)
             row.text(headText)
-            sink.append("\r\n")
+            sink.append(rowEnd)
             count += 1
             try sink.flushIfFull()
         }
-        return Summary(records: count, head: head)
-    }
-
-    // MARK: - JSON
-
-    private func writeJSON(from: WallTime?, to: WallTime?, into sink: BufferedOutput) throws -> Summary {
-        sink.append("[")
-        let keys = JSONFields.Keys(Self.columns)
-        var count = 0
-        var headText = ""
-        let head = try log.forEachSegmentRecord(from: from, to: to, head: { headText = $0?.description ?? "" }) { record in
-            sink.append(count == 0 ? "\n{" : ",\n{")
-            var row = JSONFields(sink: sink, keys: keys)
-            write(record, to: &row)
-            row.text(headText)
-            sink.append("}")
-            count += 1
-            try sink.flushIfFull()
-        }
-        sink.append("\n]\n")
         return Summary(records: count, head: head)
     }
 
@@ -129,17 +123,56 @@ public struct LogExporter: Sendable {
     }
 }
 
-/// Receives one row's values, in order, and writes them out in some format.
+/// Receives one row's values, in order, and writes them out in some format. A format says
+/// what goes before each value, how text is written and what an absent value is; writing
+/// numbers, booleans and times is the same for all.
 public protocol RecordFields {
-    mutating func null()
-    mutating func text(_ value: String)
-    mutating func integer(_ value: Int64)
-    mutating func number(_ value: Double, decimals: Int)
-    mutating func boolean(_ value: Bool)
-    mutating func time(_ value: WallTime, offsetSeconds: Int)
+    var sink: BufferedOutput { get }
+    /// Writes what goes before the next value: a separator, a member's name.
+    mutating func nextField()
+    /// Writes `value` as this format's text.
+    func appendText(_ value: String)
+    /// What an absent value is written as.
+    static var nullText: String { get }
+    /// What surrounds a time.
+    static var timeQuote: [UInt8] { get }
 }
 
 extension RecordFields {
+    public mutating func null() {
+        nextField()
+        sink.append(Self.nullText)
+    }
+
+    public mutating func text(_ value: String) {
+        nextField()
+        appendText(value)
+    }
+
+    public mutating func integer(_ value: Int64) {
+        nextField()
+        sink.append(String(value))
+    }
+
+    /// A number with `decimals` places; absent when it is not finite.
+    public mutating func number(_ value: Double, decimals: Int) {
+        guard value.isFinite else { return null() }
+        nextField()
+        sink.append(NumberText.fixed(value, decimals))
+    }
+
+    public mutating func boolean(_ value: Bool) {
+        nextField()
+        sink.append(value ? "true" : "false")
+    }
+
+    public mutating func time(_ value: WallTime, offsetSeconds: Int) {
+        nextField()
+        sink.append(Self.timeQuote)
+        sink.appendTime(value, offsetSeconds: offsetSeconds)
+        sink.append(Self.timeQuote)
+    }
+
     public mutating func text(_ value: String?) {
         if let value { text(value) } else { null() }
     }
@@ -154,47 +187,26 @@ extension RecordFields {
 public struct CSVFields: RecordFields {
     public let sink: BufferedOutput
     private var first = true
+    public static let nullText = ""
+    public static let timeQuote: [UInt8] = []
 
     public init(sink: BufferedOutput) { self.sink = sink }
 
-    private mutating func separate() {
+    public mutating func nextField() {
         if !first { sink.append(UInt8(ascii: ",")) }
         first = false
     }
 
-    public mutating func null() { separate() }
-
-    public mutating func text(_ value: String) {
-        separate()
-        sink.appendCSVField(value)
-    }
-
-    public mutating func integer(_ value: Int64) {
-        separate()
-        sink.append(String(value))
-    }
-
-    public mutating func number(_ value: Double, decimals: Int) {
-        separate()
-        sink.append(NumberText.fixed(value, decimals))
-    }
-
-    public mutating func boolean(_ value: Bool) {
-        separate()
-        sink.append(value ? "true" : "false")
-    }
-
-    public mutating func time(_ value: WallTime, offsetSeconds: Int) {
-        separate()
-        sink.appendTime(value, offsetSeconds: offsetSeconds)
-    }
+    public func appendText(_ value: String) { sink.appendCSVField(value) }
 }
 
-/// The members of one JSON object, named in order from `names`; an absent value is `null`.
+/// The members of one JSON object, named in order by `keys`; an absent value is `null`.
 public struct JSONFields: RecordFields {
     public let sink: BufferedOutput
     private let keys: Keys
     private var index = 0
+    public static let nullText = "null"
+    public static let timeQuote: [UInt8] = [UInt8(ascii: "\"")]
 
     /// The members' names as written before their values (`"name":`, then `,"name":`), made
     /// once for all the objects of an export.
@@ -211,42 +223,12 @@ public struct JSONFields: RecordFields {
         self.keys = keys
     }
 
-    private mutating func name() {
+    public mutating func nextField() {
         sink.append(keys.prefixes[index])
         index += 1
     }
 
-    public mutating func null() {
-        name()
-        sink.append("null")
-    }
-
-    public mutating func text(_ value: String) {
-        name()
-        sink.appendJSONString(value)
-    }
-
-    public mutating func integer(_ value: Int64) {
-        name()
-        sink.append(String(value))
-    }
-
-    public mutating func number(_ value: Double, decimals: Int) {
-        name()
-        sink.append(value.isFinite ? NumberText.fixed(value, decimals) : "null")
-    }
-
-    public mutating func boolean(_ value: Bool) {
-        name()
-        sink.append(value ? "true" : "false")
-    }
-
-    public mutating func time(_ value: WallTime, offsetSeconds: Int) {
-        name()
-        sink.append(UInt8(ascii: "\""))
-        sink.appendTime(value, offsetSeconds: offsetSeconds)
-        sink.append(UInt8(ascii: "\""))
-    }
+    public func appendText(_ value: String) { sink.appendJSONString(value) }
 }
 
 /// JSON string literals.

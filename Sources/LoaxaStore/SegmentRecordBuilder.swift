@@ -116,18 +116,9 @@ struct SegmentRecordBuilder {
         return kind
     }
 
-    /// Whether the end lacks what only heartbeats can tell (the frames played, the
-    /// underruns), as a crash recovery's end does.
-    var endNeedsHeartbeats: Bool {
-        guard let ended, startedAt != nil else { return false }
-        return ended.playedFrames == nil || ended.underruns == nil
-    }
 
     /// Whether the segment's end or skip was seen: the record is complete.
     var isClosed: Bool { ended != nil || skippedAt != nil }
-
-    /// Whether a `segment_started` was seen.
-    var hasStarted: Bool { startedAt != nil }
 
     /// The time the period filter compares: the start, else the skip, else the first event.
     var referenceTime: WallTime? { startedAt ?? skippedAt ?? firstAt }
@@ -243,6 +234,7 @@ protocol SegmentEventFields {
     func unknownValue(_ column: String, _ value: String) -> AirplayLogError
 }
 
+/// The fields of a segment event, each at its position in ``SegmentEventRow/selection(approvedAt:)``.
 enum SegmentEventField: Int {
     case blockID = 3, scheduledAt, segment, source, media, title, topic, sha256, plannedMs, playedFrames, deviceRate
     case outcome, reason, underruns, approvedBy, approvedAt, clockSynchronized
@@ -250,16 +242,16 @@ enum SegmentEventField: Int {
 
 extension Row: SegmentEventFields {
     func eventKind() throws -> AirplayEventKind {
-        let text: String = self[SegmentEventRow.Column.kind]
+        let text: String = self[SegmentEventRow.kind]
         guard let kind = AirplayEventKind(rawValue: text) else { throw unknownValue("kind", text) }
         return kind
     }
-    var eventAt: WallTime { WallTime(microseconds: self[SegmentEventRow.Column.at]) }
+    var eventAt: WallTime { WallTime(microseconds: self[SegmentEventRow.at]) }
     func field(text field: SegmentEventField) -> String? { self[field.rawValue] }
     func field(int field: SegmentEventField) -> Int64? { self[field.rawValue] }
     func field(bool field: SegmentEventField) -> Bool? { self[field.rawValue] }
     func unknownValue(_ column: String, _ value: String) -> AirplayLogError {
-        SegmentEventRow.unknown(column, value, seq: self[SegmentEventRow.Column.seq])
+        SegmentEventRow.unknown(column, value, seq: self[SegmentEventRow.seq])
     }
 }
 
