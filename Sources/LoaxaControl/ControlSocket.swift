@@ -105,13 +105,21 @@ public final class ControlServer: @unchecked Sendable {
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         unlink(path)
         let fd = try sys("socket", path) { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) }
+        // On Linux the file bind creates takes the socket's own mode (less the umask): set
+        // before bind, no one else can connect even for the moment before the chmod.
+        fchmod(fd, 0o660)
         let bound = withSocketAddress(path) { addr, len in bind(fd, addr, len) }
         guard let bound, bound == 0 else {
             let code = bound == nil ? ENAMETOOLONG : errno
             close(fd)
             throw ControlSocketError(function: "bind", path: path, code: code)
         }
-        chmod(path, 0o660)
+        guard chmod(path, 0o660) == 0 else {
+            let code = errno
+            close(fd)
+            unlink(path)
+            throw ControlSocketError(function: "chmod", path: path, code: code)
+        }
         try sys("listen", path) { listen(fd, 16) }
         listener = fd
     }

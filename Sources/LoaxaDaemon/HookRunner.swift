@@ -78,4 +78,13 @@ final class HookRunner: @unchecked Sendable {
             }
         }
     }
+
+    /// At shutdown: waits up to `limit` for the hooks still running (the after_block hook
+    /// the stop itself started, that switches the amplifier off), so that they finish and
+    /// their outcome is recorded before the daemon exits. A hook still running after that
+    /// is left to finish on its own.
+    func waitForRunning(upTo limit: Duration) {
+        let deadline = ContinuousClock.now + limit
+        while running.withLock({ !$0.isEmpty }) && ContinuousClock.now < deadline { usleep(10_000) }
+    }
 }

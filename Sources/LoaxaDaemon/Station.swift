@@ -398,6 +398,8 @@ public final class Station: @unchecked Sendable {
         stepWatcher.stop()
         renderer.stop(reason: "the daemon was stopped")
         output.stop()
+        // Stopping within 2 s (SIGTERM) leaves the after_block hook about a second.
+        hooks.waitForRunning(upTo: .milliseconds(1000))
         recorder.record(AirplayEvent(kind: .daemonStopped, at: wall.now()))
         recorder.stop()
     }

@@ -82,7 +82,18 @@ func askDaemon(_ request: ControlRequest, config: StationConfig) throws -> Contr
         return try ControlClient.send(request, to: config.paths.socket)
     } catch let error as ControlSocketError where error.isUnreachable || error.code == EACCES {
         printError("loaxa: the daemon is not reachable at \(config.paths.socket) (\(error)).")
-        printError("Start it with: sudo systemctl start loaxad   (or: loaxad --config \(config.file))")
+        if error.code == EACCES {
+            // The socket is the daemon's user's and group's only.
+            let group = socketGroup(config.paths.socket) ?? "loaxa"
+            printError("Only members of group \(group) may talk to it: sudo adduser \(NSUserName()) \(group), then log in again.")
+        } else {
+            printError("Start it with: sudo systemctl start loaxad   (or: loaxad --config \(config.file))")
+        }
         throw ExitCode(3)
     }
+}
+
+/// The name of the group that owns the file at `path`.
+func socketGroup(_ path: String) -> String? {
+    (try? FileManager.default.attributesOfItem(atPath: path))?[.groupOwnerAccountName] as? String
 }

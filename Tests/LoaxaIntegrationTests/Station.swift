@@ -179,11 +179,18 @@ struct TestStation {
         try runProgram(Environment.binDir + "/loaxa", arguments + ["--config", configPath], environment: environment)
     }
 
-    /// Starts the daemon; the caller stops it with `stop(_:)`.
-    func startDaemon(extraEnvironment: [String: String] = [:]) throws -> Process {
+    /// Starts the daemon, under `umask` when given; the caller stops it with `stop(_:)`.
+    func startDaemon(extraEnvironment: [String: String] = [:], umask: Int? = nil) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Environment.binDir + "/loaxad")
-        process.arguments = ["--config", configPath]
+        let loaxad = Environment.binDir + "/loaxad"
+        if let umask {
+            // exec keeps the pid, so signals sent to the process reach loaxad itself.
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "umask \(String(umask, radix: 8)); exec \"$0\" \"$@\"", loaxad, "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: loaxad)
+            process.arguments = ["--config", configPath]
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             .merging(extraEnvironment) { $1 }
         let log = dir + "/loaxad.log"
