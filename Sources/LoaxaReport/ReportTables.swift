@@ -202,7 +202,7 @@ extension PeriodReport {
                 try row([
                     .integer(n), time.map(ReportCell.time) ?? .empty, .text(r.blockID ?? ""), .text(VietnameseText.source(r.source)),
                     .text(r.title ?? r.media), .text(r.media), .text(VietnameseText.duration(ms: r.playedMs)),
-                    .text(VietnameseText.outcome(r.outcome)), .text(r.reason ?? ""),
+                    .text(VietnameseText.outcome(r.outcome)), .text(r.reason.map(VietnameseText.reason) ?? ""),
                 ])
             }
         }

@@ -48,5 +48,43 @@ public enum VietnameseText {
         }
     }
 
+    /// The daemon records why an airing ended in English, and the log keeps it so (it is
+    /// hashed evidence). Reports give the reasons it writes in Vietnamese, names and numbers
+    /// kept; a reason it does not know (a decoder's error text, say) stays as recorded.
+    public static func reason(_ english: String) -> String {
+        for (prefix, vietnamese) in reasonPrefixes where english.hasPrefix(prefix) {
+            let rest = String(english.dropFirst(prefix.count))
+            return vietnamese(rest)
+        }
+        return english
+    }
+
+    /// Each English start of a reason, and how the reason reads in Vietnamese given the rest.
+    static let reasonPrefixes: [(String, @Sendable (String) -> String)] = [
+        ("skipped by ", { "Người vận hành \($0) cho bỏ qua" }),
+        ("the block was stopped by ", { "Người vận hành \($0) dừng buổi phát" }),
+        ("replaced before it aired: ", { "Bị thay trước khi phát: " + reason($0) }),
+        ("the block's length was reached", { _ in "Hết thời lượng của buổi phát" }),
+        ("its start passed ", { rest in
+            let seconds = rest.prefix { $0.isNumber }
+            return "Đã quá giờ phát \(seconds) giây khi chưa kịp phát"
+        }),
+        ("its time passed while the station was not airing", { _ in "Đã qua giờ phát khi đài chưa hoạt động (buổi phát được nối vào muộn)" }),
+        ("the daemon stopped without closing it", { _ in
+            "Chương trình phát dừng đột ngột (bị tắt, gặp lỗi hoặc mất điện); bản ghi được đóng khi khởi động lại, tại thời điểm cuối cùng biết chắc đã phát"
+        }),
+        ("the daemon was stopped", { _ in "Chương trình phát được tắt" }),
+        ("the sound card ", { rest in
+            guard let range = rest.range(of: " was lost") else { return "Card âm thanh " + rest }
+            return "Mất card âm thanh \(rest[..<range.lowerBound])" + rest[range.upperBound...]
+        }),
+        ("expired: queue entry ", { rest in
+            "Hết hạn: mục \(rest.prefix { $0.isNumber }) trong hàng chờ chưa được phát trước giờ hết hạn"
+        }),
+        ("file not found: ", { "Không tìm thấy tệp \($0)" }),
+        ("not approved", { _ in "Chưa được duyệt nội dung" }),
+        ("block full", { _ in "Buổi phát đã hết thời lượng" }),
+    ]
+
     private static func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
 }

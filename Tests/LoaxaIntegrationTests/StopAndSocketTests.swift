@@ -48,6 +48,11 @@ import Testing
         let relayOff = try String(contentsOfFile: marks, encoding: .utf8)
         #expect(Double(relayOff.trimmingCharacters(in: .whitespacesAndNewlines)).map { $0 * 1e6 <= Double(stopped.microseconds) } == true)
         #expect(try station.events(kind: "hook_ran").contains { $0.detail?.hasPrefix("after_block") == true })
+        // The report gives the reason in Vietnamese.
+        let report = try station.loaxa(["report", "--from", station.local(start).date, "--to", station.local(start).date, "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any]
+        let rows = (object?["incomplete"] as? [String: Any])?["rows"] as? [[String: Any]] ?? []
+        #expect(rows.contains { $0["reason"] as? String == "Chương trình phát được tắt" }, "\(report.stdout.prefix(2000)) \(report.stderr)")
         let verify = try station.loaxa(["log", "verify"])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }

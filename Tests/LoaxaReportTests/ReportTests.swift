@@ -223,6 +223,28 @@ struct LogScript {
         }
     }
 
+    /// The reasons the daemon writes read in Vietnamese, names and numbers kept; others
+    /// stay as recorded.
+    @Test func reasonsReadInVietnamese() {
+        let cases = [
+            ("skipped by vhxh", "Người vận hành vhxh cho bỏ qua"),
+            ("the block was stopped by Nguyễn Văn An", "Người vận hành Nguyễn Văn An dừng buổi phát"),
+            ("the daemon was stopped", "Chương trình phát được tắt"),
+            ("the block's length was reached", "Hết thời lượng của buổi phát"),
+            ("its start passed 12 s before it could air", "Đã quá giờ phát 12 giây khi chưa kịp phát"),
+            ("the sound card hw:1,0 was lost (No such device)", "Mất card âm thanh hw:1,0 (No such device)"),
+            ("expired: queue entry 7 was not aired before its expiry", "Hết hạn: mục 7 trong hàng chờ chưa được phát trước giờ hết hạn"),
+            ("replaced before it aired: skipped by vhxh", "Bị thay trước khi phát: Người vận hành vhxh cho bỏ qua"),
+            ("file not found: y-te/bai-1.opus", "Không tìm thấy tệp y-te/bai-1.opus"),
+            ("not approved", "Chưa được duyệt nội dung"),
+            ("block full", "Buổi phát đã hết thời lượng"),
+            ("opus: corrupted stream at frame 1200", "opus: corrupted stream at frame 1200"),
+        ]
+        for (english, vietnamese) in cases { #expect(VietnameseText.reason(english) == vietnamese) }
+        #expect(VietnameseText.reason("the daemon stopped without closing it (killed, crashed or a power cut); closed at the next start")
+            .hasPrefix("Chương trình phát dừng đột ngột"))
+    }
+
     @Test func periodsByNameAndFromTheConfig() throws {
         let c = try config("[report.periods]\nh1 = { title = \"6 tháng đầu năm\", from = \"12-15\", to = \"06-14\" }\n")
         let h1 = try ReportDays.parse("2025-h1", periods: c.report.periods).get()
