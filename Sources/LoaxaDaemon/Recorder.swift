@@ -28,8 +28,9 @@ final class Recorder: @unchecked Sendable {
     private static let capacity = 100_000
     /// How long a failed write waits before it is tried again.
     private static let retryInterval: TimeInterval = 1
-    /// How long `stop()` goes on retrying events the log cannot take.
-    private static let retryAtStop: TimeInterval = 5
+    /// How long `stop()` goes on retrying events the log cannot take: one more try, so that
+    /// SIGTERM still stops the daemon within 2 s.
+    private static let retryAtStop: TimeInterval = 1
 
     init(log: AirplayLog, logger: Logger, zone: @escaping @Sendable (WallTime) -> Int) {
         self.log = log

@@ -398,8 +398,9 @@ public final class Station: @unchecked Sendable {
         stepWatcher.stop()
         renderer.stop(reason: "the daemon was stopped")
         output.stop()
-        // Stopping within 2 s (SIGTERM) leaves the after_block hook about a second.
-        hooks.waitForRunning(upTo: .milliseconds(1000))
+        // Stopping within 2 s of SIGTERM leaves the after_block hook 0.8 s (and the recorder
+        // a second for one more try at a log it could not write).
+        hooks.waitForRunning(upTo: .milliseconds(800))
         recorder.record(AirplayEvent(kind: .daemonStopped, at: wall.now()))
         recorder.stop()
     }
