@@ -10,6 +10,8 @@ packages=("$@"
   alsa-utils espeak-ng sox libsox-fmt-all opus-tools vorbis-tools flac lame ffmpeg stress-ng python3 python3-numpy python3-scipy
   # The workbook tests read what they wrote with openpyxl, run by Debian's /usr/bin/python3, and unzip.
   python3-openpyxl unzip
+  # `make deb` (dpkg-shlibdeps) and `make test-deb` (a Debian 12 chroot to install it in).
+  dpkg-dev debootstrap
 )
 missing=()
 for p in "${packages[@]}"; do
