@@ -66,7 +66,7 @@ extension MediaLibrary {
         let targetFolder = settings.mediaFolder + "/" + folderName
         let name: String
         do {
-            try FileManager.default.createDirectory(atPath: targetFolder, withIntermediateDirectories: true)
+            try Self.createFolder(targetFolder, like: settings.mediaFolder)
             name = try place(source, analysis: analysis, name: baseName, in: targetFolder, existing: existing)
         } catch let error as ImportError {
             throw error
@@ -156,5 +156,15 @@ extension MediaLibrary {
             return "the name \(problem)"
         }
         return nil
+    }
+
+    /// Creates a topic folder with the media folder's own mode: on a packaged station that
+    /// is 2770, so the daemon and every officer of the station's group may use what one
+    /// officer's import created, whatever that officer's umask.
+    static func createFolder(_ folder: String, like mediaFolder: String) throws {
+        guard !FileManager.default.fileExists(atPath: folder) else { return }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var media = stat()
+        if stat(mediaFolder, &media) == 0 { chmod(folder, media.st_mode & 0o7777) }
     }
 }

@@ -204,8 +204,13 @@ private func decodedFrames(_ path: String) throws -> Int64 {
     try FileManager.default.copyItem(atPath: testAudio + "/speech-noise-22k.wav", toPath: outside + "/" + nfd)
     try FileManager.default.copyItem(atPath: testAudio + "/broken.wav", toPath: outside + "/hong.wav")
 
+    // A new topic folder takes the media folder's mode (a packaged station's 2770, setgid),
+    // not the importing officer's umask.
+    chmod(f.media, 0o2770)
     let result = try f.library.importFile(outside + "/" + nfd, into: "giam-ngheo")
     #expect(result.change == .added)
+    let folderMode = (try FileManager.default.attributesOfItem(atPath: f.media + "/giam-ngheo")[.posixPermissions] as? NSNumber)?.intValue
+    #expect(folderMode == 0o2770, "\(String(folderMode ?? -1, radix: 8))")
     let names = try FileManager.default.contentsOfDirectory(atPath: f.media + "/giam-ngheo")
     #expect(names.map { Array($0.utf8) } == [Array("Chương trình số 1.wav".utf8)])
     #expect(result.entry?.path == "giam-ngheo/Chương trình số 1.wav")
