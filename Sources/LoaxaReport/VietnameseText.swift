@@ -42,7 +42,7 @@ public enum VietnameseText {
     public static func source(_ s: SegmentSource) -> String {
         switch s {
         case .schedule: return "Theo lịch"
-        case .queue: return "Hàng đợi"
+        case .queue: return "Hàng chờ"
         case .priority: return "Ưu tiên"
         case .emergency: return "Khẩn cấp"
         }
@@ -80,6 +80,12 @@ public enum VietnameseText {
         }),
         ("expired: queue entry ", { rest in
             "Hết hạn: mục \(rest.prefix { $0.isNumber }) trong hàng chờ chưa được phát trước giờ hết hạn"
+        }),
+        ("cut by an emergency broadcast (", { rest in
+            // "(MEDIA, queued by USER)"
+            let inside = rest.hasSuffix(")") ? String(rest.dropLast()) : rest
+            guard let by = inside.range(of: ", queued by ", options: .backwards) else { return "Bị ngắt để phát tin khẩn cấp (\(inside))" }
+            return "Bị ngắt để phát tin khẩn cấp (\(inside[..<by.lowerBound]), do \(inside[by.upperBound...]) đưa vào hàng chờ)"
         }),
         ("file not found: ", { "Không tìm thấy tệp \($0)" }),
         ("not approved", { _ in "Chưa được duyệt nội dung" }),

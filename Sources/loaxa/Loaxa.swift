@@ -21,13 +21,20 @@ struct Loaxa: ParsableCommand {
     /// Runs the command, with SPEC §9's exit codes: ArgumentParser ends a usage error (an
     /// unknown option, a missing argument, a check in `validate()`) with 64, which is 2 here.
     static func main() {
+        var command: (any ParsableCommand)?
         do {
-            var command = try parseAsRoot()
-            try command.run()
+            command = try parseAsRoot()
+            try command!.run()
         } catch {
             let code = exitCode(for: error)
             guard code.rawValue == 64 else { exit(withError: error) }
-            printError(fullMessage(for: error))
+            if let command, let error = error as? ValidationError {
+                // Found wrong while the command ran (a date, a range): its own usage, not
+                // the root's, which is all the parser knows of by then.
+                printError("Error: \(error.message)\nUsage: " + usageString(for: type(of: command)))
+            } else {
+                printError(fullMessage(for: error))
+            }
             Foundation.exit(2)
         }
     }

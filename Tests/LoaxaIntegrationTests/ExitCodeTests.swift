@@ -16,6 +16,7 @@ import Testing
             (["schedule", "check"], 0, "OK"),
             (["no-such-command"], 2, "Error:"),
             (["log", "--from", "yesterday"], 2, "--from yesterday: not a date"),
+            (["log", "--from", "2025-06-10", "--to", "2025-06-01"], 2, "Usage: loaxa log list"),
             (["report"], 2, "give the period"),
             (["report", "--period", "2025-h9"], 1, "--period 2025-h9"),
             (["status"], 3, "the daemon is not reachable"),

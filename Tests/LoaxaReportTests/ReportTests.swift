@@ -237,6 +237,8 @@ struct LogScript {
             ("replaced before it aired: skipped by vhxh", "Bị thay trước khi phát: Người vận hành vhxh cho bỏ qua"),
             ("file not found: y-te/bai-1.opus", "Không tìm thấy tệp y-te/bai-1.opus"),
             ("not approved", "Chưa được duyệt nội dung"),
+            ("cut by an emergency broadcast (thong-bao/bao-lu.wav, queued by vhxh)",
+             "Bị ngắt để phát tin khẩn cấp (thong-bao/bao-lu.wav, do vhxh đưa vào hàng chờ)"),
             ("block full", "Buổi phát đã hết thời lượng"),
             ("opus: corrupted stream at frame 1200", "opus: corrupted stream at frame 1200"),
         ]
