@@ -264,7 +264,8 @@ final class Renderer: @unchecked Sendable {
                     if clockTrusted() {
                         record(AirplayEvent(
                             kind: .blockMissed, at: wallTime(ofFrame: pos, model), blockID: next.block.id,
-                            scheduledAt: next.block.start, reason: "its start passed \(late) s before it could air"))
+                            scheduledAt: next.block.start, reason: "its start passed \(late) s before it could air",
+                            detail: next.block.title))
                     } else {
                         dropped.withLock { _ = $0.insert(next.block.occurrenceKey) }
                     }

@@ -66,7 +66,7 @@ extension Station {
             if end <= now {
                 recorder.record(AirplayEvent(
                     kind: .blockMissed, at: now, blockID: block.id, scheduledAt: block.start,
-                    reason: "the station was not airing (stopped, or its clock not yet set) \(down)"))
+                    reason: "the station was not airing (stopped, or its clock not yet set) \(down)", detail: block.title))
                 continue
             }
             let policy = setup.config.playout.onLateStart
@@ -74,7 +74,7 @@ extension Station {
             if policy == .skip {
                 recorder.record(AirplayEvent(
                     kind: .blockMissed, at: now, blockID: block.id, scheduledAt: block.start,
-                    reason: "\(late); on_late_start = skip"))
+                    reason: "\(late); on_late_start = skip", detail: block.title))
             } else {
                 logger.notice("block \(block.id) is \(late): on_late_start = \(policy.rawValue)")
                 hand(block, lateStart: policy)

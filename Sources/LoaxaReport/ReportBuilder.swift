@@ -47,6 +47,8 @@ public struct ReportBuilder {
                 report.total.blocksMissed += 1
                 report.byMonth[month, default: .init()].blocksMissed += 1
                 report.byBlock[block.blockID, default: .init()].blocksMissed += 1
+                // A title an airing recorded is kept over a missed one's.
+                if report.blockTitles[block.blockID] == nil, let title = block.title { report.blockTitles[block.blockID] = title }
             }
         }
         report.targets = measures.flatMap { $0.results() }

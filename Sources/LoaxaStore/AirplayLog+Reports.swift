@@ -10,7 +10,7 @@ extension AirplayLog {
         public var scheduledAt: WallTime
         /// True when it started (whether or not it was also recorded missed).
         public var held: Bool
-        /// The block's title as recorded when it started, if it did.
+        /// The block's title as recorded when it started, or when it was recorded missed.
         public var title: String?
     }
 
@@ -55,6 +55,9 @@ extension AirplayLog {
                 if started && !found[id]!.held {
                     found[id]!.held = true
                     found[id]!.title = Self.blockTitle(fromStartDetail: row[3])
+                } else if !started && found[id]!.title == nil {
+                    // A missed block's event carries its title (in logs written before, none).
+                    found[id]!.title = row[3]
                 }
             }
             try flush()

@@ -83,6 +83,10 @@ import Testing
         }
         #expect(missedEvents.map(\.block_id) == ["lo"], "\(station.daemonLog)")
         #expect(missedEvents.first?.scheduled_at_us == missed.microseconds)
+        #expect(missedEvents.first?.detail == "Khối thử nghiệm", "the block's title, for the report's missed rows")
+        // The report's table of blocks (id, title, held, missed, ...) names the missed one.
+        let report = try station.loaxa(["report", "--from", station.local(missed).date, "--to", station.local(missed).date, "--format", "csv"])
+        #expect(report.stdout.split(whereSeparator: \.isNewline).contains { $0.hasPrefix("lo,Khối thử nghiệm,0,1,") }, "\(report.stdout) \(report.stderr)")
         #expect(try station.events(kind: "block_started").map(\.block_id) == ["phat"])
         #expect(try station.events(kind: "block_ended").map(\.block_id) == ["phat"])
         try station.expectLogVerifies("after the restarts")
