@@ -42,13 +42,14 @@ public struct ReportBuilder {
                 report.total.blocksHeld += 1
                 report.byMonth[month, default: .init()].blocksHeld += 1
                 report.byBlock[block.blockID, default: .init()].blocksHeld += 1
-                if let title = block.title { report.blockTitles[block.blockID] = title }
             } else {
                 report.total.blocksMissed += 1
                 report.byMonth[month, default: .init()].blocksMissed += 1
                 report.byBlock[block.blockID, default: .init()].blocksMissed += 1
-                // A title an airing recorded is kept over a missed one's.
-                if report.blockTitles[block.blockID] == nil, let title = block.title { report.blockTitles[block.blockID] = title }
+            }
+            // A title an airing recorded is kept over a missed one's.
+            if let title = block.title, block.held || report.blockTitles[block.blockID] == nil {
+                report.blockTitles[block.blockID] = title
             }
         }
         report.targets = measures.flatMap { $0.results() }

@@ -146,7 +146,8 @@ import Testing
             let examples = discussion.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("loaxa ") }
             #expect(!examples.isEmpty, "\(name): no example command")
             for example in examples {
-                #expect(Self.problem(Self.words(example), root: root) == nil, "\(name): example `\(example)`: \(Self.problem(Self.words(example), root: root) ?? "")")
+                let problem = Self.problem(Self.words(example), root: root)
+                #expect(problem == nil, "\(name): example `\(example)`: \(problem ?? "")")
             }
         }
     }
